@@ -1,0 +1,123 @@
+"""`assistant` command line: models, index, ask, chat, eval. A thin layer over the package's functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import AssistantError
+
+
+def _settings(args):
+    from .settings import Settings
+
+    overrides = {}
+    if getattr(args, "index_dir", None):
+        overrides["index_dir"] = Path(args.index_dir).resolve()
+    return Settings(**overrides)
+
+
+def cmd_models(args) -> None:
+    from .models import provision
+
+    for status in provision(_settings(args)):
+        print(f"{status.name}: {status.message}" + (f" ({status.path})" if status.path else ""))
+
+
+def cmd_index(args) -> None:
+    from tqdm import tqdm
+
+    from .indexing import index_paths
+    from .pipeline import Pipeline
+    from .store import reset_index
+
+    settings = _settings(args)
+    if args.rebuild:
+        reset_index(settings)
+    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="article", desc="indexing")
+        bar.update(done - bar.n)
+
+    report = index_paths(Pipeline(settings), paths, add_only=args.add, progress=progress)
+    if bar is not None:
+        bar.close()
+    for skipped in report.skipped:
+        print(f"{skipped.path}: {skipped.reason}", file=sys.stderr)
+    print(report.summary())
+
+
+def cmd_ask(args) -> None:
+    from .answering import Answer, stream_answer
+    from .pipeline import Pipeline
+
+    result = None
+    for item in stream_answer(Pipeline(_settings(args)), " ".join(args.question)):
+        if isinstance(item, Answer):
+            result = item
+    print(result.text if not result.abstained else f"{result.text} {result.reason}")
+    for n, citation in enumerate(result.citations, 1):
+        print(f"[{n}] {citation.doc_id} | {citation.title} | \"{citation.quote}\"")
+
+
+def cmd_chat(args) -> None:
+    from .ui import launch
+
+    launch(_settings(args))
+
+
+def cmd_eval(args) -> None:
+    from .evaluation import run_eval
+
+    sys.exit(run_eval(_settings(args), Path(args.cases), Path(args.out)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Grounded answers from news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("models", help="build and verify the bundled models (idempotent)")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("index", help="index article files (.txt, .md, .html); default: the seeds")
+    p.add_argument("paths", nargs="*", help="files or folders (default: ASSISTANT_CORPUS_DIR)")
+    p.add_argument("--index-dir", help="index folder (default: ASSISTANT_INDEX_DIR)")
+    p.add_argument("--add", action="store_true", help="add and update only; keep articles not under PATHS")
+    p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question with citations")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="start the chat UI")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="run the eval suite with the real models")
+    p.add_argument("--cases", default=str(Path(__file__).resolve().parent.parent / "evals" / "cases.jsonl"))
+    p.add_argument("--out", default="evals/out")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    from .settings import quiet_environment
+
+    quiet_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
