@@ -76,7 +76,8 @@ def format_evidence(prompts, evidence: Sequence[Evidence]) -> str:
             current = e.doc_id
             name = LANGUAGE_NAMES.get(e.language, e.language)
             lines.append(prompts.evidence_article.format(title=e.title, published=e.published or "date unknown", language=name))
-        lines.append(prompts.evidence_sentence.format(number=number, sentence=e.sentence))
+        # one line per snippet: a snippet spanning paragraphs keeps its verbatim quote, the prompt gets flat text
+        lines.append(prompts.evidence_sentence.format(number=number, sentence=" ".join(e.sentence.split())))
     return "\n".join(lines)
 
 

@@ -72,9 +72,9 @@ def detect_language(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _function_words() -> tuple[frozenset[str], frozenset[str]]:
-    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 
-    german, english = set(STOPWORDS_GERMAN), set(STOPWORDS_EN)
+    german, english = set(STOPWORDS_GERMAN), set(STOPWORDS_EN_PLUS)
     return frozenset(german - english), frozenset(english - german)  # "was", "in", "die" say nothing
 
 

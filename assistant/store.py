@@ -89,8 +89,7 @@ class IndexStore:
 
     def remove_article(self, doc_id: str) -> None:
         self.vector_store.delete(doc_id)
-        self.docstore.delete_document(doc_id, raise_error=False)
-        self.docstore.delete_document_hash(doc_id)
+        self.docstore.delete_document(doc_id, raise_error=False)  # drops its hash too
 
     # ------------------------------------------------------------ chunks
     def chunk_count(self) -> int:

@@ -1,0 +1,105 @@
+import pytest
+
+from assistant import Answer, answer, retrieve, stream_answer
+from assistant.errors import InputError, LLMUnavailable
+from assistant.indexing import index_paths
+from assistant.prompts import REFUSAL
+from fakes import SAMPLE_ARTICLES, answer_from, make_pipeline, write_articles
+
+COST = "The harbour cost 40 million euros"
+
+
+def indexed(tmp_path, respond, **overrides):
+    write_articles(tmp_path / "corpus", SAMPLE_ARTICLES)
+    pipeline = make_pipeline(tmp_path, respond, **overrides)
+    index_paths(pipeline, [tmp_path / "corpus"])
+    return pipeline
+
+
+def test_answer_cites_a_verbatim_quote(tmp_path):
+    pipeline = indexed(tmp_path, answer_from(COST, "The harbour cost 40 million euros, a city official told the Herald"))
+    result = answer("How much did the harbour cost?", pipeline=pipeline)
+    assert not result.abstained
+    assert result.text.endswith("[1].") and "40 million" in result.text
+    [citation] = result.citations
+    assert citation.doc_id == "alpha" and COST in citation.quote
+    assert pipeline.article_text("alpha")[citation.start : citation.end] == citation.quote
+
+
+def test_made_up_number_becomes_an_abstention(tmp_path):
+    pipeline = indexed(tmp_path, answer_from(COST, "The harbour cost 55 million euros"))
+    result = answer("How much did the harbour cost?", pipeline=pipeline)
+    assert result.abstained and result.citations == [] and result.text == REFUSAL
+    assert "55 million" in result.draft
+
+
+def test_refusal_abstains_and_shows_what_was_searched(tmp_path):
+    pipeline = indexed(tmp_path, lambda prompt: REFUSAL)
+    result = answer("What is the mayor's net worth?", pipeline=pipeline)
+    assert result.abstained and result.reason and result.searched
+
+
+def test_german_question_gets_a_german_abstention(tmp_path):
+    pipeline = indexed(tmp_path, lambda prompt: REFUSAL)
+    result = answer("Wie hoch ist das Vermögen der Bürgermeisterin?", pipeline=pipeline)
+    assert result.abstained and result.language == "de" and result.text != REFUSAL
+
+
+def test_a_later_batch_is_tried_when_the_first_is_refused(tmp_path):
+    llm_rule = answer_from("renoviert", "Er wurde 2020 renoviert")
+    pipeline = indexed(tmp_path, llm_rule, evidence_per_prompt=1)
+    result = answer("Wann wurde der Bahnhof gebaut und renoviert?", pipeline=pipeline)
+    assert not result.abstained and "2020" in result.text
+    assert len(pipeline.llm.prompts) >= 2  # the first prompt did not hold the answer
+
+
+def test_stream_yields_text_then_the_answer_and_never_a_refusal_that_is_overturned(tmp_path):
+    pipeline = indexed(tmp_path, answer_from("1998", "Der Bahnhof wurde 1998 gebaut"), evidence_per_prompt=1)
+    items = list(stream_answer("Wann wurde der Bahnhof gebaut?", pipeline=pipeline))
+    assert isinstance(items[-1], Answer) and not items[-1].abstained
+    streamed = "".join(i for i in items if isinstance(i, str))
+    assert streamed.startswith("Der Bahnhof") and REFUSAL not in streamed
+
+
+def test_follow_up_uses_the_conversation(tmp_path):
+    pipeline = indexed(tmp_path, answer_from("renoviert", "Er wurde 2020 renoviert"))
+    history = [("Wann wurde der Bahnhof gebaut?", "Der Bahnhof wurde 1998 gebaut [1].")]
+    result = answer("Und wann renoviert?", history, pipeline=pipeline)
+    assert not result.abstained and "2020" in result.text
+    assert "Wann wurde der Bahnhof gebaut?" in pipeline.llm.prompts[-1]
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "\x00\x01"])
+def test_empty_questions_are_rejected_with_a_clear_message(tmp_path, question):
+    with pytest.raises(InputError, match="empty"):
+        answer(question, pipeline=make_pipeline(tmp_path))
+
+
+def test_huge_question_is_rejected_before_any_work(tmp_path):
+    pipeline = make_pipeline(tmp_path)
+    with pytest.raises(InputError, match="limit"):
+        answer("why " * 25_000, pipeline=pipeline)
+    assert pipeline.llm.prompts == []
+
+
+def test_llm_failure_is_one_clear_error(tmp_path):
+    def broken(prompt):
+        raise ConnectionError("connection refused")
+
+    pipeline = indexed(tmp_path, broken)
+    with pytest.raises(LLMUnavailable, match="failed"):
+        answer("How much did the harbour cost?", pipeline=pipeline)
+
+
+def test_retrieve_returns_offsets_into_the_article(tmp_path):
+    pipeline = indexed(tmp_path, lambda prompt: REFUSAL)
+    passages = retrieve("Norway ships harbour", k=2, pipeline=pipeline)
+    assert passages[0].doc_id == "alpha"
+    for p in passages:
+        assert pipeline.article_text(p.doc_id)[p.start : p.end] == p.text
+
+
+def test_empty_index_abstains_without_calling_the_llm(tmp_path):
+    pipeline = make_pipeline(tmp_path)
+    result = answer("How much did the harbour cost?", pipeline=pipeline)
+    assert result.abstained and pipeline.llm.prompts == []

@@ -1,0 +1,82 @@
+from assistant.evidence import Evidence
+from assistant.prompts import REFUSAL
+from assistant.verify import quote_is_verbatim, split_sentences, verify_answer
+
+EVIDENCE = [
+    Evidence("de1", "T", "Sie und Kevin waren von 2004 bis 2007 verheiratet.", 100, 151, 0.9, "de", ""),
+    Evidence("en1", "T", "Britney's manager shared a photo of her mother, 68, and her brother, Bryan, 46.", 10, 90, 0.8, "en", ""),
+    Evidence("en1", "T", "After Britney Spears and her mother, Lynne Spears, celebrated her birthday.", 0, 9, 0.7, "en", ""),
+]
+
+
+def never_similar(claim, sources):
+    return 0.0
+
+
+def check(raw, question="When were they married?", similarity=never_similar):
+    return verify_answer(raw, question, EVIDENCE, similarity, lexical_threshold=0.5, similarity_threshold=0.85)
+
+
+def test_supported_answer_keeps_its_marker():
+    result = check("Britney and Kevin were married from 2004 to 2007 [1].", "When were Britney and Kevin married?")
+    assert result.text == "Britney and Kevin were married from 2004 to 2007 [1]."
+    assert result.used == [0]
+
+
+def test_number_not_in_cited_evidence_is_dropped():
+    result = check("Britney and Kevin were married from 2004 to 2009 [1].", "When were Britney and Kevin married?")
+    assert result.text == "" and result.dropped
+
+
+def test_marker_out_of_range_is_repaired_or_dropped():
+    result = check("Her brother Bryan is 46 [7].", "How old is her brother?")
+    assert result.text == "Her brother Bryan is 46 [1]."
+    assert result.used == [1]
+
+
+def test_markers_are_renumbered_in_order_of_use():
+    raw = "Her brother Bryan is 46 [2]. They were married from 2004 to 2007 [1]."
+    result = check(raw, "How old is Bryan, and when were Britney and Kevin married?")
+    assert result.text == "Her brother Bryan is 46 [1]. They were married from 2004 to 2007 [2]."
+    assert result.used == [1, 0]
+
+
+def test_missing_number_source_is_added_from_other_evidence():
+    # the model cites the sentence that names Lynne, not the one that gives 68
+    result = check("Lynne Spears ist 68 Jahre alt [3].", "Wie alt ist Lynne Spears?")
+    assert result.used == [1, 2] and "[1][2]" in result.text
+
+
+def test_restating_the_question_is_not_support():
+    result = check("Britney Spears' net worth is not known [3].", "What is Britney Spears' net worth?")
+    assert result.text == ""
+
+
+def test_refusal_phrase_and_articles_do_not_say_are_refusals():
+    assert check(REFUSAL).refused
+    assert check("The articles do not say that Britney has a manager.").refused
+    assert check("Die Artikel erwähnen ihr Vermögen nicht.").refused
+
+
+def test_false_premise_correction_keeps_the_note_beside_a_supported_claim():
+    raw = "The articles do not say that Britney married twice. She and Kevin were married from 2004 to 2007 [1]."
+    result = check(raw, "Why did Britney marry twice?")
+    assert result.text.startswith("The articles do not say that Britney married twice.")
+    assert result.text.endswith("from 2004 to 2007 [1].") and not result.refused
+
+
+def test_cross_language_claim_passes_on_similarity():
+    # "married"/"verheiratet" share no word; the embedder's similarity decides
+    result = check("They wed in 2004 [1].", "When did they wed?", similarity=lambda claim, sources: 0.9)
+    assert result.used == [0]
+
+
+def test_split_sentences_keeps_trailing_markers():
+    assert split_sentences("One is 1. [1] Two is 2 [2]. Three") == ["One is 1. [1]", "Two is 2 [2].", "Three"]
+
+
+def test_quote_must_be_verbatim_at_its_offsets():
+    text = "abc Sie und Kevin."
+    assert quote_is_verbatim(text, "Sie und Kevin.", 4, 18)
+    assert not quote_is_verbatim(text, "Sie und Kevin.", 3, 17)
+    assert not quote_is_verbatim(None, "x", 0, 1)
