@@ -95,18 +95,21 @@ def index_paths(pipeline, paths: list[Path], *, add_only: bool = False, progress
             store.remove_article(doc_id)
         if report.removed:
             store.save_docstore()
-        ingest = IngestionPipeline(
-            transformations=[SentenceChunker(chunk_chars=settings.chunk_chars), pipeline.embed_model],
-            docstore=store.docstore,
-            vector_store=store.vector_store,
-            docstore_strategy=DocstoreStrategy.UPSERTS,
-            disable_cache=True,  # the docstore already skips unchanged articles; a cache would hold every node in memory
-        )
-        for first in range(0, len(todo), BATCH_ARTICLES):
-            ingest.run(documents=todo[first : first + BATCH_ARTICLES])
-            store.save_docstore()
+        if todo:  # the embedder loads only when there is something to embed
+            ingest = IngestionPipeline(
+                transformations=[SentenceChunker(chunk_chars=settings.chunk_chars), pipeline.embed_model],
+                docstore=store.docstore,
+                vector_store=store.vector_store,
+                docstore_strategy=DocstoreStrategy.UPSERTS,
+                disable_cache=True,  # the docstore already skips unchanged articles; a cache would hold every node
+            )
             if progress:
-                progress(min(first + BATCH_ARTICLES, len(todo)), len(todo))
+                progress(0, len(todo))
+            for first in range(0, len(todo), BATCH_ARTICLES):
+                ingest.run(documents=todo[first : first + BATCH_ARTICLES])
+                store.save_docstore()
+                if progress:
+                    progress(min(first + BATCH_ARTICLES, len(todo)), len(todo))
         if report.changed or not store.keyword_index_is_current():
             store.rebuild_keyword_index()
         report.articles = len(store.article_hashes())

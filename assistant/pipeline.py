@@ -36,8 +36,11 @@ class Pipeline:
     def embed_model(self):
         with self._build_lock:
             from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+            from transformers.utils import logging as transformers_logging
 
             from .models import embed_model_path
+
+            transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
 
             return HuggingFaceEmbedding(
                 model_name=embed_model_path(self.settings),

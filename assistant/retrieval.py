@@ -6,6 +6,7 @@ English and German stop words removed from the index.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Passage:
     published: str = ""
 
 
+# It warns whenever a corpus has fewer chunks than top_k (every small corpus); that is expected here.
+logging.getLogger("llama_index.retrievers.bm25.base").setLevel(logging.ERROR)
+
+
 def build_bm25(nodes: list[BaseNode], top_k: int) -> BM25Retriever:
     return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=top_k, skip_stemming=True, language=STOPWORDS)
 
@@ -38,7 +43,7 @@ def build_bm25(nodes: list[BaseNode], top_k: int) -> BM25Retriever:
 def load_bm25(path: Path, top_k: int) -> BM25Retriever | None:
     if not (path / "retriever.json").is_file():
         return None
-    retriever = BM25Retriever.from_persist_dir(str(path))
+    retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
     retriever.skip_stemming = True  # the library does not persist this flag; the index was built unstemmed
     retriever.similarity_top_k = min(top_k, int(retriever.bm25.scores.get("num_docs", top_k)))
     return retriever

@@ -135,7 +135,7 @@ class IndexStore:
         partial = self.dir / (BM25_DIR + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         if nodes:
-            build_bm25(nodes, self.settings.candidate_k).persist(str(partial))
+            build_bm25(nodes, self.settings.candidate_k).persist(str(partial), show_progress=False)
         else:
             partial.mkdir(parents=True)
         old = self.dir / (BM25_DIR + ".old")
