@@ -1,0 +1,74 @@
+"""Eval scorers: small deterministic functions, no LLM judge."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+_GERMAN_MONTHS = {
+    "januar": "january", "jänner": "january", "februar": "february", "märz": "march", "mai": "may",
+    "juni": "june", "juli": "july", "oktober": "october", "dezember": "december",
+}  # fmt: skip
+_MONTH_WORD = re.compile(r"\b(" + "|".join(_GERMAN_MONTHS) + r")\b")
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4",
+    "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9", "zehn": "10",
+}  # fmt: skip
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
+def normalize(text: str) -> str:
+    """Lower case, one kind of quote and space, German month names and small number words as English/digits."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("„", '"')
+    text = re.sub(r"(?<=\d)[.,](?=\d{3}\b)", "", text)  # 1.000 / 1,000 -> 1000
+    text = _MONTH_WORD.sub(lambda m: _GERMAN_MONTHS[m.group()], text)
+    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group()], text)
+    return re.sub(r"\s+", " ", text)
+
+
+def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
+    """Share of facts stated: a fact counts when any of its acceptable forms occurs (1.0 when none expected)."""
+    if not facts:
+        return 1.0
+    text = normalize(answer)
+    return sum(any(normalize(form) in text for form in forms) for forms in facts) / len(facts)
+
+
+def citation_correct(cited_doc_ids: Sequence[str], required: Sequence[str]) -> bool:
+    """The cited articles include every required one."""
+    return set(required) <= set(cited_doc_ids)
+
+
+def citation_precision(cited_doc_ids: Sequence[str], required: Sequence[str]) -> float:
+    """Share of citations that point at a required article (1.0 when nothing is required or cited)."""
+    if not required or not cited_doc_ids:
+        return 1.0 if not required else 0.0
+    return sum(d in required for d in cited_doc_ids) / len(cited_doc_ids)
+
+
+def verifiable(citations: Sequence, article_text: Callable[[str], str]) -> bool:
+    """Every quote is the article's text at its offsets."""
+    return all(article_text(c.doc_id)[c.start : c.end] == c.quote for c in citations)
+
+
+def abstention_correct(abstained: bool, should_abstain: bool) -> bool:
+    return abstained == should_abstain
+
+
+def first_hit_rank(passages: Sequence, required: Sequence[str], evidence: str) -> int | None:
+    """1-based rank of the first passage from a required article (holding `evidence`, when given)."""
+    for rank, passage in enumerate(passages, 1):
+        if (not required or passage.doc_id in required) and (not evidence or evidence in passage.text):
+            return rank
+    return None
+
+
+def hit_at(rank: int | None, k: int) -> float:
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def reciprocal_rank(rank: int | None) -> float:
+    return 1.0 / rank if rank else 0.0
