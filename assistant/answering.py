@@ -156,7 +156,7 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
         return
     citations = [
         Citation(e.doc_id, e.title, e.sentence, e.start, e.end, e.language, e.score, e.published)
-        for e in (evidence[i] for i in checked.used)
+        for e in checked.quotes
         if quote_is_verbatim(pipeline.article_text(e.doc_id), e.sentence, e.start, e.end)
     ]
     if not checked.text or len(citations) != len(checked.used):

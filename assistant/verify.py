@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from .chunking import sentence_spans
 from .evidence import Evidence
 from .prompts import REFUSAL
 from .retrieval import STOPWORDS
@@ -29,6 +30,7 @@ class Checked:
     used: list[int]  # evidence indices (0-based) behind [1]..[m]
     dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported
     refused: bool = False  # the model said the evidence does not answer the question
+    quotes: list[Evidence] = field(default_factory=list)  # behind [1]..[m]: the cited sentences of each snippet
 
 
 def split_sentences(text: str) -> list[str]:
@@ -125,7 +127,28 @@ def verify_answer(raw: str, question: str, evidence: Sequence[Evidence], similar
                 used.append(i)
         markers = "".join(f"[{used.index(i) + 1}]" for i in cited)
         parts.append(_attach(claim, markers) if markers else claim)
-    return Checked(" ".join(parts), used, dropped, False)
+    quotes = [narrow_quote(evidence[i], [claim for claim, cited in kept if i in cited]) for i in used]
+    return Checked(" ".join(parts), used, dropped, False, quotes)
+
+
+def narrow_quote(snippet: Evidence, claims: Sequence[str]) -> Evidence:
+    """The sentences of a snippet that carry the claims citing it: first the ones holding the claims' numbers,
+    else the one sharing most of their words. The quote stays verbatim: a sub-span of the snippet."""
+    spans = sentence_spans(snippet.sentence)
+    if len(spans) < 2:
+        return snippet
+    claim_text = " ".join(claims)
+    numbers = set(_NUMBER.findall(claim_text))
+    words = set(content_tokens(claim_text))
+
+    def score(span) -> tuple[int, int]:
+        tokens = set(content_tokens(snippet.sentence[span.start : span.end]))
+        return len(numbers & tokens), len(words & tokens)
+
+    with_numbers = [s for s in spans if score(s)[0] > 0]
+    chosen = with_numbers or [max(spans, key=score)]
+    start, end = chosen[0].start, chosen[-1].end
+    return replace(snippet, sentence=snippet.sentence[start:end], start=snippet.start + start, end=snippet.start + end)
 
 
 def _attach(claim: str, markers: str) -> str:

@@ -80,3 +80,14 @@ def test_quote_must_be_verbatim_at_its_offsets():
     assert quote_is_verbatim(text, "Sie und Kevin.", 4, 18)
     assert not quote_is_verbatim(text, "Sie und Kevin.", 3, 17)
     assert not quote_is_verbatim(None, "x", 0, 1)
+
+
+def test_citation_is_narrowed_to_the_sentence_that_carries_the_claim():
+    caption = "Getty Images Sean Federline, Britney Spears und Jayden Federline im Jahr 2021"
+    snippet_text = "Britney habe stets betont, wie wichtig ihr ihre Familie ist. Sie und Kevin waren von 2004 bis 2007 verheiratet.\n\n" + caption
+    snippet = Evidence("de1", "T", snippet_text, 1000, 1000 + len(snippet_text), 0.9, "de", "")
+    result = verify_answer("Britney Spears and Kevin Federline were married from 2004 to 2007 [1].",
+                           "When were Britney Spears and Kevin Federline married?", [snippet], never_similar, 0.5, 0.85)
+    [quote] = result.quotes
+    assert quote.sentence == "Sie und Kevin waren von 2004 bis 2007 verheiratet."
+    assert snippet_text[quote.start - 1000 : quote.end - 1000] == quote.sentence
