@@ -1,0 +1,106 @@
+"""Scale-out modes: a real `chroma run` server and llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
+
+Nothing else changes between modes: the same `answer()` over the same pipeline code, only settings differ.
+"""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant import Pipeline, answer
+from assistant.errors import LLMUnavailable
+from assistant.indexing import index_paths
+from assistant.models import llm_path
+from assistant.settings import Settings
+from conftest import SEEDS
+
+pytestmark = pytest.mark.server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(command: list[str], ready_url: str, log: Path, timeout: float = 180) -> subprocess.Popen:
+    handle = log.open("w")
+    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited: {log.read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(ready_url, timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError(f"{command} not ready after {timeout}s: {log.read_text()[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    chroma = str(Path(sys.executable).with_name("chroma"))
+    process = start([chroma, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
+                    f"http://127.0.0.1:{port}/api/v2/heartbeat", folder / "chroma.log")  # fmt: skip
+    yield port
+    stop(process)
+
+
+@pytest.mark.integration
+@pytest.mark.llm
+def test_index_and_answer_through_a_chroma_server(chroma_server, seed_pipeline, tmp_path):
+    settings = Settings(chroma_host="127.0.0.1", chroma_port=chroma_server, index_dir=tmp_path / "index")
+    pipeline = Pipeline(settings, embed_model=seed_pipeline.embed_model, llm=seed_pipeline.llm)
+    report = index_paths(pipeline, [SEEDS])
+    assert report.added and report.chunks == seed_pipeline.store.chunk_count()
+    assert not (tmp_path / "index" / "chroma").exists()  # the vectors live in the server
+    again = index_paths(Pipeline(settings, embed_model=seed_pipeline.embed_model), [SEEDS])
+    assert not again.changed
+    result = answer("When were Britney Spears and Kevin Federline married?", pipeline=pipeline)
+    assert not result.abstained and "2004" in result.text and "2007" in result.text
+
+
+@pytest.mark.llm
+def test_answer_through_an_openai_compatible_llm_server(seed_pipeline, seed_settings, tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(llm_path(seed_settings)), "--host", "127.0.0.1",
+               "--port", str(port), "--n_threads", "2", "--n_ctx", "4096", "--model_alias", "local", "--chat_format", "chatml"]  # fmt: skip
+    process = start(command, f"http://127.0.0.1:{port}/v1/models", tmp_path / "llama-server.log")
+    try:
+        settings = seed_settings.model_copy(update={"llm_backend": "openai", "llm_api_base": f"http://127.0.0.1:{port}/v1"})
+        pipeline = Pipeline(settings, embed_model=seed_pipeline.embed_model, store=seed_pipeline.store)
+        result = answer("When did Kevin move to Hawaii?", pipeline=pipeline)
+        assert not result.abstained and "August" in result.text and "2023" in result.text
+        assert result.citations and result.citations[0].doc_id == "000_c5ab56776a2f2db6"
+    finally:
+        stop(process)
+
+
+def test_an_llm_server_that_is_down_gives_one_clear_error(tmp_path):
+    from fakes import SAMPLE_ARTICLES, FakeEmbedding, write_articles
+
+    write_articles(tmp_path / "corpus", SAMPLE_ARTICLES)
+    settings = Settings(index_dir=tmp_path / "index", llm_backend="openai", llm_api_base=f"http://127.0.0.1:{free_port()}/v1",
+                        llm_timeout=5, min_relevance=0.0)  # fmt: skip
+    pipeline = Pipeline(settings, embed_model=FakeEmbedding())
+    index_paths(pipeline, [tmp_path / "corpus"])
+    with pytest.raises(LLMUnavailable, match="did not answer") as error:
+        answer("How much did the harbour cost?", pipeline=pipeline)
+    assert "ASSISTANT_LLM_API_BASE" in str(error.value) and "\n" not in str(error.value)
