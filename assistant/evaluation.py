@@ -27,6 +27,7 @@ class Case:
     cite: list[str] = field(default_factory=list)
     evidence: str = ""
     should_abstain: bool = False
+    forbidden: list[str] = field(default_factory=list)  # forms that must not appear (a false premise as fact)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -44,6 +45,8 @@ def score_case(case: Case, result, passages, article_text) -> dict:
     """One row of the report: every scorer's verdict on one answer."""
     cited = [c.doc_id for c in result.citations]
     recall = 0.0 if result.abstained and not case.should_abstain else scoring.fact_recall(result.text, case.facts)
+    if not scoring.states_none(result.text, case.forbidden):
+        recall = 0.0
     rank = scoring.first_hit_rank(passages, case.cite, case.evidence)
     row = {
         "id": case.id, "category": case.category, "language": case.language, "question": case.question,

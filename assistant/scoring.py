@@ -37,6 +37,12 @@ def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
     return sum(any(normalize(form) in text for form in forms) for forms in facts) / len(facts)
 
 
+def states_none(answer: str, forbidden: Sequence[str]) -> bool:
+    """None of the forbidden forms (a false premise repeated as fact) occurs in the answer."""
+    text = normalize(answer)
+    return not any(normalize(form) in text for form in forbidden)
+
+
 def citation_correct(cited_doc_ids: Sequence[str], required: Sequence[str]) -> bool:
     """The cited articles include every required one."""
     return set(required) <= set(cited_doc_ids)
