@@ -126,6 +126,8 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     settings = pipeline.settings
     question = clean_question(question, settings.max_question_chars)
     language = detect_question_language(question)
+    if language not in LANGUAGE_NAMES:
+        raise InputError(f"the question looks like language '{language}': ask in English or German")
     started = time.perf_counter()
     # A follow-up ("and when did they divorce?") is searched together with the question before it.
     query = f"{history[-1][0]} {question}" if history else question

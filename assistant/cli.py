@@ -77,6 +77,13 @@ def cmd_eval(args) -> None:
     sys.exit(run_eval(_settings(args), Path(args.cases), Path(args.out)))
 
 
+def cmd_bench(args) -> None:
+    from .bench import run_bench
+
+    parts = ["indexing", "answering", "scale", "startup"] if "all" in args.parts else args.parts
+    run_bench(_settings(args), parts, Path(args.out), args.articles, args.queries, args.synthetic)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Grounded answers from news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="evals/out")
     p.add_argument("--index-dir")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="benchmarks, as ratios against baselines run in the same process")
+    p.add_argument("parts", nargs="*", default=["all"], choices=["all", "indexing", "answering", "scale", "startup"])
+    p.add_argument("--out", default="benchmarks/out")
+    p.add_argument("--articles", type=int, default=300, help="news articles for the indexing benchmark")
+    p.add_argument("--queries", type=int, default=200, help="queries for the retrieval-at-scale benchmark")
+    p.add_argument("--synthetic", type=int, default=100_000, help="chunks in the synthetic collection")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

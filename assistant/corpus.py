@@ -79,14 +79,18 @@ def _function_words() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def detect_question_language(text: str) -> str:
-    """`de` or `en`: the language a question is answered in.
+    """The language a question is in: `de`, `en`, or another ISO code when it is clearly neither.
 
     Questions are short and full of names ("Wer ist Jayden?"), where statistical detectors guess; the function
-    words that only one of the two languages has decide, and lingua breaks a tie."""
+    words that only one of the two languages has decide. With none of them, lingua decides, and a question it
+    finds to be French or Spanish is named as such."""
     words = re.findall(r"\w+", text.lower())
     german, english = _function_words()
     vote = sum(w in german for w in words) - sum(w in english for w in words)
     if vote == 0:
+        other = _detector().detect_language_of(text)
+        if other is not None and other.iso_code_639_1.name not in ("DE", "EN") and len(words) >= 3:
+            return other.iso_code_639_1.name.lower()
         found = _question_detector().detect_language_of(text)
         vote = 1 if found is not None and found.iso_code_639_1.name == "DE" else -1
     return "de" if vote > 0 else "en"

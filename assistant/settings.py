@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     collection: str = Field("articles", description="Chroma collection name.")
 
     # --- chunking and retrieval
+    index_batch: int = Field(64, ge=1, description="Articles embedded and committed together while indexing; a killed run loses at most one batch.")
     chunk_chars: int = Field(600, ge=100, description="Target chunk length in characters; chunks hold whole sentences and neighbours share one.")
     top_k: int = Field(6, ge=1, description="Passages kept after fusing dense and keyword retrieval.")
     candidate_k: int = Field(20, ge=1, description="Candidates each retriever contributes before fusion.")

@@ -50,11 +50,15 @@ class IndexStore:
     def __init__(self, settings: Settings, client=None):
         self.settings = settings
         self.dir = settings.index_dir
-        self.client = client if client is not None else chroma_client(settings)
         try:
+            self.client = client if client is not None else chroma_client(settings)
             self.collection = self.client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
-        except Exception as error:
-            raise AssistantError(f"the index in {self.dir} cannot be opened ({error}): delete it and run `assistant index`") from error
+        except AssistantError:
+            raise
+        except Exception as error:  # a damaged chroma.sqlite3 surfaces as any of several chromadb/sqlite errors
+            raise AssistantError(
+                f"the index in {self.dir} cannot be opened ({error.__class__.__name__}): run `assistant index --rebuild`"
+            ) from error
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
         self.docstore = self._load_docstore()
         self._bm25 = None

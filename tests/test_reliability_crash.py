@@ -1,0 +1,136 @@
+"""Crash safety: `kill -9` mid-index, two writers at once, a damaged index or model file."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.bench import news_articles, write_news
+from assistant.chunking import chunk_spans
+from assistant.errors import AssistantError
+from assistant.models import GGUF_NAME, llm_path
+from assistant.settings import Settings
+from assistant.store import IndexStore
+from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+def run_index(corpus: Path, index: Path, **env) -> subprocess.Popen:
+    full_env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_INDEX_BATCH": "3", **env}
+    return subprocess.Popen([ASSISTANT, "index", str(corpus)], env=full_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def assert_consistent(index: Path, corpus: Path) -> int:
+    """Every article once, no orphan or duplicate chunk, chunk counts as the chunker makes them."""
+    settings = Settings(index_dir=index)
+    store = IndexStore(settings)
+    expected = {p.stem for p in corpus.glob("*.txt")}
+    assert set(store.article_hashes()) == expected
+    counts = store.chunk_doc_ids()
+    assert set(counts) == expected
+    for article in store.articles():
+        assert counts[article.doc_id] == len(chunk_spans(article.text, settings.chunk_chars))
+    ids = store.collection.get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) == sum(counts.values())
+    assert store.keyword_index_is_current()
+    assert int(store.bm25().bm25.scores["num_docs"]) == len(ids)
+    return len(ids)
+
+
+@pytest.fixture(scope="module")
+def news_corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("news")
+    rows = news_articles(30)
+    for row in rows:
+        row["text"] = row["text"][:1500]
+    write_news(folder, rows)
+    return folder
+
+
+@pytest.mark.integration
+def test_kill_9_at_random_points_then_the_next_run_repairs(news_corpus, tmp_path):
+    index = tmp_path / "index"
+    chance = random.Random(20261121)  # seeded: the same kill points on every run
+    killed_mid_run = 0
+    for _ in range(4):
+        process = run_index(news_corpus, index)
+        time.sleep(chance.uniform(4.0, 16.0))
+        killed_mid_run += process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert killed_mid_run >= 2  # the kills landed while it was working, not after it had finished
+    final = run_index(news_corpus, index)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err
+    chunks = assert_consistent(index, news_corpus)
+    assert f"in {chunks} chunks" in out
+    again = run_index(news_corpus, index)
+    out, _ = again.communicate(timeout=600)
+    assert out.startswith("Nothing changed") and assert_consistent(index, news_corpus) == chunks
+
+
+@pytest.mark.integration
+def test_a_second_index_run_stops_with_a_clear_message(news_corpus, tmp_path):
+    index = tmp_path / "index"
+    first = run_index(news_corpus, index, ASSISTANT_INDEX_BATCH="1")
+    lock = index / ".lock"
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and "pid" in lock.read_text()):
+        assert time.monotonic() < deadline and first.poll() is None
+        time.sleep(0.2)
+    second = run_index(news_corpus, index)
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("error: the index in") and "being written" in err
+    _, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    assert_consistent(index, news_corpus)
+
+
+def test_damaged_docstore_says_how_to_fix_it(tmp_path):
+    write_articles(tmp_path / "corpus", SAMPLE_ARTICLES)
+    from assistant.indexing import index_paths
+
+    index_paths(make_pipeline(tmp_path), [tmp_path / "corpus"])
+    (tmp_path / "index" / "docstore.json").write_text("{ not json")
+    with pytest.raises(AssistantError, match="--rebuild"):
+        make_pipeline(tmp_path).store
+
+
+def test_damaged_chroma_file_says_how_to_fix_it(tmp_path):
+    chroma = tmp_path / "index" / "chroma"
+    chroma.mkdir(parents=True)
+    (chroma / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(AssistantError, match="--rebuild"):
+        make_pipeline(tmp_path).store
+
+
+def test_cli_prints_one_line_and_exits_1_on_a_damaged_index(tmp_path):
+    (tmp_path / "chroma").mkdir()
+    (tmp_path / "chroma" / "chroma.sqlite3").write_bytes(b"garbage" * 100)
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path)}
+    result = subprocess.run([ASSISTANT, "ask", "When did Kevin move to Hawaii?"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+
+
+def test_model_file_changed_after_verification_is_refused(tmp_path):
+    models = tmp_path / "cache" / "models"
+    models.mkdir(parents=True)
+    gguf = models / GGUF_NAME
+    gguf.write_bytes(b"GGUF" + b"\x00" * 100)
+    stat = gguf.stat()
+    gguf.with_suffix(".verified.json").write_text(json.dumps({"sha256": "x", "size": 1, "mtime_ns": stat.st_mtime_ns}))
+    with pytest.raises(AssistantError, match="assistant models"):
+        llm_path(Settings(cache_dir=tmp_path / "cache"))
+    gguf.with_suffix(".verified.json").unlink()
+    with pytest.raises(AssistantError, match="assistant models"):
+        llm_path(Settings(cache_dir=tmp_path / "cache"))
