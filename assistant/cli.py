@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import AssistantError
 
 
@@ -84,6 +86,15 @@ def cmd_bench(args) -> None:
     run_bench(_settings(args), parts, Path(args.out), args.articles, args.queries, args.synthetic)
 
 
+def cmd_xquad(args) -> None:
+    from .xquad import run_xquad
+
+    folder = Path(args.data)
+    if not (folder / "xquad.de.public.json").is_file():
+        raise AssistantError(f"no XQuAD files in {folder}: pass --data FOLDER (with xquad.de.public.json and xquad.en.public.json)")
+    run_xquad(_settings(args), folder, Path(args.out), args.sample)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Grounded answers from news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--synthetic", type=int, default=100_000, help="chunks in the synthetic collection")
     p.add_argument("--index-dir")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("xquad", help="cross-lingual benchmark on XQuAD (German/English)")
+    p.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "xquad"))
+    p.add_argument("--out", default="benchmarks/out/xquad")
+    p.add_argument("--sample", type=int, default=30, help="questions answered by the LLM per direction (0: retrieval only)")
+    p.set_defaults(func=cmd_xquad)
     return parser
 
 
@@ -133,6 +150,10 @@ def main(argv: list[str] | None = None) -> None:
         args.func(args)
     except AssistantError as error:
         print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except ValidationError as error:  # a bad ASSISTANT_* value: name the setting, not a stack trace
+        first = error.errors()[0]
+        print(f"error: setting {'.'.join(map(str, first['loc'])) or 'ASSISTANT_*'}: {first['msg']}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -1,0 +1,48 @@
+"""Security defaults: loopback binding, credentials when exposed, no telemetry."""
+
+import os
+import socket
+
+import pytest
+from pydantic import ValidationError
+
+from assistant import Pipeline
+from assistant.settings import Settings
+from assistant.ui import launch
+from fakes import FakeEmbedding, FakeLLM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_defaults_bind_loopback_and_exposure_needs_credentials():
+    assert Settings().ui_host == "127.0.0.1"
+    with pytest.raises(ValidationError):
+        Settings(ui_host="0.0.0.0")
+
+
+def test_telemetry_is_off_once_the_pipeline_exists(tmp_path):
+    pipeline = Pipeline(Settings(index_dir=tmp_path), embed_model=FakeEmbedding(), llm=FakeLLM(lambda p: ""))
+    assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert pipeline.store.client.get_settings().anonymized_telemetry is False
+
+
+def test_credentials_are_required_when_set(tmp_path):
+    from gradio_client import Client
+
+    settings = Settings(index_dir=tmp_path, ui_port=free_port(), ui_username="editor", ui_password="s3cret")
+    pipeline = Pipeline(settings, embed_model=FakeEmbedding(), llm=FakeLLM(lambda p: ""))
+    app = launch(settings, pipeline, prevent_thread_lock=True, quiet=True)
+    try:
+        with pytest.raises(Exception):
+            Client(app.local_url, verbose=False)
+        client = Client(app.local_url, auth=("editor", "s3cret"), verbose=False)
+        chat, _, _ = client.predict("", [], api_name="/ask")
+        assert "empty" in str(chat[-1]["content"])
+    finally:
+        app.close()
