@@ -1,13 +1,14 @@
 """The one place that builds the pipeline (embedder, store, retriever, LLM, prompts) from settings.
 
 Every piece can be passed in instead (tests pass fakes through the constructor); what is not passed is built
-on first use, so `retrieve()` never loads the LLM and a process loads each model once.
+on first use, so `retrieve()` never loads the LLM and a process loads each model once, even when several chat
+sessions ask at the same moment.
 """
 
 from __future__ import annotations
 
 import threading
-from functools import cached_property
+from collections.abc import Callable
 
 from .prompts import Prompts
 from .retrieval import HybridRetriever, Passage
@@ -19,29 +20,33 @@ class Pipeline:
         quiet_environment()
         self.settings = settings or get_settings()
         self._chroma_client = chroma_client
-        self._build_lock = threading.Lock()
+        self._parts = {"embed_model": embed_model, "llm": llm, "store": store}
+        self._build_lock = threading.RLock()  # re-entrant: building the retriever builds the store and embedder
         self.llm_lock = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
-        if embed_model is not None:
-            self.embed_model = embed_model
-        if llm is not None:
-            self.llm = llm
-        if store is not None:
-            self.store = store
 
-    @cached_property
+    def _part(self, name: str, build: Callable[[], object]):
+        """The part, built once: double-checked under a lock so two threads never load a model twice."""
+        part = self._parts.get(name)
+        if part is None:
+            with self._build_lock:
+                part = self._parts.get(name)
+                if part is None:
+                    part = self._parts[name] = build()
+        return part
+
+    @property
     def prompts(self) -> Prompts:
-        return Prompts(self.settings.prompts_dir)
+        return self._part("prompts", lambda: Prompts(self.settings.prompts_dir))
 
-    @cached_property
+    @property
     def embed_model(self):
-        with self._build_lock:
+        def build():
             from llama_index.embeddings.huggingface import HuggingFaceEmbedding
             from transformers.utils import logging as transformers_logging
 
             from .models import embed_model_path
 
             transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
-
             return HuggingFaceEmbedding(
                 model_name=embed_model_path(self.settings),
                 query_instruction=self.settings.embed_query_prefix,
@@ -51,23 +56,29 @@ class Pipeline:
                 normalize=True,
             )
 
-    @cached_property
+        return self._part("embed_model", build)
+
+    @property
     def llm(self):
-        with self._build_lock:
+        def build():
             from .llm import build_llm
 
             return build_llm(self.settings)
 
-    @cached_property
+        return self._part("llm", build)
+
+    @property
     def store(self):
-        with self._build_lock:
+        def build():
             from .store import IndexStore
 
             return IndexStore(self.settings, client=self._chroma_client)
 
-    @cached_property
+        return self._part("store", build)
+
+    @property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k)
+        return self._part("retriever", lambda: HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k))
 
     def article_text(self, doc_id: str) -> str:
         """The article's stored text, which every offset refers to ("" for an unknown doc_id)."""

@@ -3,7 +3,6 @@
 import json
 import resource
 import shutil
-import socket
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +14,7 @@ from assistant.indexing import index_paths
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.ui import launch
 from conftest import SEEDS
+from support import free_port, text_of
 
 pytestmark = [pytest.mark.llm, pytest.mark.browser]
 
@@ -28,17 +28,6 @@ SESSIONS = [  # (question, a fact only its own answer holds)
     ("Where did Lynne share photos of the mementos?", "Instagram"),
     ("What is Britney Spears' net worth?", "don't say"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def text_of(message) -> str:
-    content = message["content"]
-    return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
 
 
 def test_eight_concurrent_sessions(seed_pipeline, tmp_path):

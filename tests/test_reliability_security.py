@@ -1,7 +1,6 @@
 """Security defaults: loopback binding, credentials when exposed, no telemetry."""
 
 import os
-import socket
 
 import pytest
 from pydantic import ValidationError
@@ -10,12 +9,7 @@ from assistant import Pipeline
 from assistant.settings import Settings
 from assistant.ui import launch
 from fakes import FakeEmbedding, FakeLLM
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from support import free_port
 
 
 def test_defaults_bind_loopback_and_exposure_needs_credentials():

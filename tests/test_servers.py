@@ -3,7 +3,6 @@
 Nothing else changes between modes: the same `answer()` over the same pipeline code, only settings differ.
 """
 
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,9 @@ from assistant.indexing import index_paths
 from assistant.models import llm_path
 from assistant.settings import Settings
 from conftest import SEEDS
+from support import free_port
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(command: list[str], ready_url: str, log: Path, timeout: float = 180) -> subprocess.Popen:

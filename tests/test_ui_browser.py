@@ -1,7 +1,6 @@
 """The chat UI as a person uses it: real models, headless Chromium driven by Playwright, and gradio_client."""
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from assistant.indexing import index_paths
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.ui import launch
 from conftest import SEEDS
+from support import free_port, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.llm]
 
@@ -18,12 +18,6 @@ OUT = PROJECT_ROOT / "tests" / "out"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +90,5 @@ def test_gradio_client_gets_an_answer_as_an_api(app_url):
 
     client = Client(app_url, verbose=False)
     chat, sources, _question = client.predict("Wie alt ist Lynne Spears?", [], api_name="/ask")
-    reply = chat[-1]["content"]
-    text = reply if isinstance(reply, str) else " ".join(part.get("text", "") for part in reply)
+    text = text_of(chat[-1])
     assert "68" in text and "her mother, 68" in sources

@@ -1,0 +1,15 @@
+"""Small helpers shared by the tests that start servers or read chat replies."""
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def text_of(message: dict) -> str:
+    """A chat message's text: Gradio 6 sends a string or a list of typed parts."""
+    content = message["content"]
+    return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
