@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from llama_index.core.llms import ChatMessage
 
 from .corpus import detect_question_language
-from .errors import InputError
+from .errors import AssistantError, InputError
 from .evidence import Evidence, cosine_scores, evidence_batches, rank_evidence
 from .llm import describe_failure
 from .prompts import REFUSAL
@@ -128,6 +128,8 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     language = detect_question_language(question)
     if language not in LANGUAGE_NAMES:
         raise InputError(f"the question looks like language '{language}': ask in English or German")
+    if pipeline.store.chunk_count() == 0:
+        raise AssistantError(f"the index in {settings.index_dir} is empty: run `assistant index` or add an article in the chat's Corpus panel")
     started = time.perf_counter()
     # A follow-up ("and when did they divorce?") is searched together with the question before it.
     query = f"{history[-1][0]} {question}" if history else question

@@ -144,8 +144,6 @@ def run_eval(settings, cases_path: Path, out_dir: Path, pipeline=None, threshold
 
     pipeline = pipeline or Pipeline(settings)
     cases = load_cases(cases_path)
-    if pipeline.store.chunk_count() == 0:
-        raise AssistantError(f"the index in {settings.index_dir} is empty: run `assistant index` first")
     rows = []
     started = time.perf_counter()
     for case in cases:

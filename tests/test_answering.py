@@ -1,7 +1,7 @@
 import pytest
 
 from assistant import Answer, answer, retrieve, stream_answer
-from assistant.errors import InputError, LLMUnavailable
+from assistant.errors import AssistantError, InputError, LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.prompts import REFUSAL
 from fakes import SAMPLE_ARTICLES, answer_from, make_pipeline, write_articles
@@ -99,7 +99,8 @@ def test_retrieve_returns_offsets_into_the_article(tmp_path):
         assert pipeline.article_text(p.doc_id)[p.start : p.end] == p.text
 
 
-def test_empty_index_abstains_without_calling_the_llm(tmp_path):
+def test_empty_index_says_how_to_fill_it(tmp_path):
     pipeline = make_pipeline(tmp_path)
-    result = answer("How much did the harbour cost?", pipeline=pipeline)
-    assert result.abstained and pipeline.llm.prompts == []
+    with pytest.raises(AssistantError, match="is empty: run `assistant index`"):
+        answer("How much did the harbour cost?", pipeline=pipeline)
+    assert pipeline.llm.prompts == []
