@@ -15,7 +15,7 @@ from .evidence import Evidence, cosine_scores, evidence_batches, rank_evidence
 from .llm import describe_failure
 from .prompts import REFUSAL
 from .retrieval import Passage
-from .verify import MARKER, quote_is_verbatim, verify_answer
+from .verify import MARKER, is_refusal, quote_is_verbatim, verify_answer
 
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 ABSTAIN_TEXT = {"en": REFUSAL, "de": "Dazu sagen die Artikel nichts."}
@@ -55,7 +55,7 @@ class Answer:
     searched: list[Passage] = field(default_factory=list)  # what retrieval returned
     evidence: list[Evidence] = field(default_factory=list)  # the sentences the LLM was shown
     timings: dict[str, float] = field(default_factory=dict)
-    draft: str = ""  # the LLM's last output before verification (for debugging and evals)
+    draft: str = ""  # the LLM's outputs before verification, one per evidence batch (for debugging and evals)
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -119,8 +119,8 @@ def _could_become_refusal(text: str) -> bool:
 def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[str | Answer]:
     """Yield the answer's text deltas as the LLM writes them, then the verified Answer (always last).
 
-    Evidence goes to the LLM in batches, best first; a batch the model answers "the articles don't say" to is
-    followed by the next one. Deltas are held back while the text could still be that refusal, so a caller
+    Evidence goes to the LLM in batches, best first; a batch the model finds no answer in, or answers with
+    nothing the verifier can support, is followed by the next one. Deltas are held back while the text could still be that refusal, so a caller
     never sees a refusal that a later batch overturns.
     """
     settings = pipeline.settings
@@ -137,6 +137,7 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     ranked = rank_evidence(pipeline.embed_model, query, passages, pipeline.article_text, settings.evidence_sentences, settings.min_relevance)
     timings = {"retrieval_s": time.perf_counter() - started, "generation_s": 0.0}
     shown: list[Evidence] = []
+    drafts: list[str] = []
     checked = None
     for evidence in evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text):
         shown.extend(evidence)
@@ -150,9 +151,10 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
             elif not held:
                 yield delta
         timings["generation_s"] += time.perf_counter() - generated
+        drafts.append(raw)
         checked = verify_answer(raw, question, evidence, lambda claim, sources: _similarity(pipeline, claim, sources),
                                 settings.support_threshold, settings.support_similarity)  # fmt: skip
-        if checked.text or not checked.refused:
+        if checked.text:
             break
     timings["total_s"] = time.perf_counter() - started
     if checked is None:
@@ -163,11 +165,12 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
         for e in checked.quotes
         if quote_is_verbatim(pipeline.article_text(e.doc_id), e.sentence, e.start, e.end)
     ]
+    draft = "\n---\n".join(drafts)
     if not checked.text or len(citations) != len(checked.used):
-        reason = "model_refused" if checked.refused else "unsupported"
-        yield _abstain(question, language, reason, passages, shown, timings, raw)
+        reason = "model_refused" if all(is_refusal(d) for d in drafts) else "unsupported"
+        yield _abstain(question, language, reason, passages, shown, timings, draft)
         return
-    yield Answer(question, checked.text, citations, False, language, "", passages, shown, timings, raw)
+    yield Answer(question, checked.text, citations, False, language, "", passages, shown, timings, draft)
 
 
 def _similarity(pipeline, claim: str, sources: Sequence[str]) -> float:

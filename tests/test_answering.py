@@ -30,7 +30,7 @@ def test_made_up_number_becomes_an_abstention(tmp_path):
     pipeline = indexed(tmp_path, answer_from(COST, "The harbour cost 55 million euros"))
     result = answer("How much did the harbour cost?", pipeline=pipeline)
     assert result.abstained and result.citations == [] and result.text == REFUSAL
-    assert "55 million" in result.draft
+    assert "55 million" in result.draft and "verified" in result.reason
 
 
 def test_refusal_abstains_and_shows_what_was_searched(tmp_path):
