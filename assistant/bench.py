@@ -53,10 +53,19 @@ def news_articles(limit: int | None = None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
+def _iso_day(published: str) -> str:
+    """'2017/2/7' or '2017/1/30 7:11' -> '2017-02-07'; anything else -> ''."""
+    try:
+        year, month, day = (int(p) for p in published.split()[0].split("/"))
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    except (ValueError, IndexError):
+        return ""
+
+
 def write_news(folder: Path, rows: list[dict]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for row in rows:
-        day = "-".join(f"{int(p):02d}" for p in row["publish_date"].split("/")) if row["publish_date"] else ""
+        day = _iso_day(row["publish_date"])
         head = f"date {day} " if day else ""
         (folder / f"news_{int(row['article_id']):05d}.txt").write_text(f"{head}{row['title']}\n{row['text']}", encoding="utf-8")
 
@@ -177,8 +186,7 @@ def bench_scale(settings: Settings, work: Path, queries: int, synthetic_chunks: 
 
     rows = news_articles()
     corpus = work / "news-corpus"
-    if not corpus.is_dir():
-        write_news(corpus, rows)
+    write_news(corpus, rows)  # rewriting unchanged files keeps the index run incremental
     pipeline = Pipeline(settings.model_copy(update={"index_dir": work / "news-index"}))
     started = time.perf_counter()
     report = index_paths(pipeline, [corpus, PROJECT_ROOT / "seeds"])
@@ -285,24 +293,28 @@ def run_bench(settings: Settings, parts: list[str], out: Path, articles: int, qu
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
     work.mkdir(exist_ok=True)
-    results: dict = {"machine": machine()}
-    if "indexing" in parts:
-        results["indexing"] = bench_indexing(settings, work, articles)
-    if "answering" in parts:
+
+    def answering() -> dict:
         from .indexing import index_paths
         from .pipeline import Pipeline
 
         seeds_index = work / "seeds-index"
         index_paths(Pipeline(settings.model_copy(update={"index_dir": seeds_index})), [PROJECT_ROOT / "seeds"])
-        results["answering"] = bench_answering(settings, seeds_index)
-    if "scale" in parts:
-        results["scale"] = bench_scale(settings, work, queries, synthetic_chunks)
-    if "startup" in parts:
-        results["startup"] = bench_startup(settings)
-    for part, value in results.items():
-        (out / f"{part}.json").write_text(json.dumps(value, indent=2, ensure_ascii=False))
-    write_chart(results, out / "bench.png")
-    for part, value in results.items():
+        return bench_answering(settings, seeds_index)
+
+    runners = {
+        "indexing": lambda: bench_indexing(settings, work, articles),
+        "answering": answering,
+        "scale": lambda: bench_scale(settings, work, queries, synthetic_chunks),
+        "startup": lambda: bench_startup(settings),
+    }
+    (out / "machine.json").write_text(json.dumps(machine(), indent=2))
+    for part in parts:
+        value = runners[part]()
+        (out / f"{part}.json").write_text(json.dumps(value, indent=2, ensure_ascii=False))  # kept even if a later part fails
         figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in value.items() if not isinstance(v, list | dict)}
-        print(f"{part}: {figures}")
+        print(f"{part}: {figures}", flush=True)
+    # the chart shows every part measured so far, this run or an earlier one
+    results = {p: json.loads((out / f"{p}.json").read_text()) for p in runners if (out / f"{p}.json").is_file()}
+    write_chart(results, out / "bench.png")
     return results
