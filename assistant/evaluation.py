@@ -121,10 +121,11 @@ def write_chart(categories: dict[str, dict], path: Path) -> None:
 
     names = list(categories)
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    width = 0.4
+    width = 0.27
     xs = range(len(names))
-    ax.bar([x - width / 2 for x in xs], [categories[n]["pass_rate"] for n in names], width, label="cases passed")
-    ax.bar([x + width / 2 for x in xs], [categories[n]["fact_recall"] for n in names], width, label="fact recall")
+    for offset, key, label in ((-width, "pass_rate", "cases passed"), (0, "fact_recall", "fact recall"),
+                               (width, "abstention_accuracy", "abstention accuracy")):  # fmt: skip
+        ax.bar([x + offset for x in xs], [categories[n][key] for n in names], width, label=label)
     ax.set_xticks(list(xs), [f"{n}\n(n={categories[n]['cases']})" for n in names], fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_title("newsdesk-qa eval by category")
