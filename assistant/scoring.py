@@ -29,18 +29,21 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def contains(text: str, form: str) -> bool:
+    """`form` occurs in `text` as whole words: "3" is not found in "2023", nor "42" in "42nd"."""
+    return re.search(rf"(?<!\w){re.escape(normalize(form))}(?!\w)", normalize(text)) is not None
+
+
 def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
     """Share of facts stated: a fact counts when any of its acceptable forms occurs (1.0 when none expected)."""
     if not facts:
         return 1.0
-    text = normalize(answer)
-    return sum(any(normalize(form) in text for form in forms) for forms in facts) / len(facts)
+    return sum(any(contains(answer, form) for form in forms) for forms in facts) / len(facts)
 
 
 def states_none(answer: str, forbidden: Sequence[str]) -> bool:
     """None of the forbidden forms (a false premise repeated as fact) occurs in the answer."""
-    text = normalize(answer)
-    return not any(normalize(form) in text for form in forbidden)
+    return not any(contains(answer, form) for form in forbidden)
 
 
 def citation_correct(cited_doc_ids: Sequence[str], required: Sequence[str]) -> bool:

@@ -10,6 +10,7 @@ def test_fact_recall_normalises_case_months_and_numbers():
     assert scoring.fact_recall("after three years", [["3"]]) == 1.0
     assert scoring.fact_recall("married in 2004", [["2004"], ["2007"]]) == 0.5
     assert scoring.fact_recall("anything", []) == 1.0
+    assert scoring.fact_recall("She was seen again in 2023.", [["3"]]) == 0.0  # whole words only
 
 
 def test_forbidden_forms():
