@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .chunking import sentence_spans
-from .evidence import Evidence
+from .evidence import Evidence, addresses_the_model
 from .prompts import REFUSAL
 from .retrieval import STOPWORDS
 
@@ -103,6 +103,8 @@ def verify_answer(raw: str, question: str, evidence: Sequence[Evidence], similar
 
         def supports(indices: list[int]) -> bool:
             sources = [texts[i] for i in indices]
+            if all(addresses_the_model(t) for t in sources) and not set(content_tokens(claim)) & set(content_tokens(question)):
+                return False  # a claim taken only from injected instructions, unrelated to the question: obeyed, not cited
             return bool(indices) and numbers_supported(claim, sources) and evidence_adds(claim, sources, question) and (
                 lexical_support(claim, [*sources, question]) >= lexical_threshold
                 or similarity(claim, sources) >= similarity_threshold
