@@ -19,7 +19,12 @@ _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+")
 _STOP = frozenset(STOPWORDS)
 _ABOUT_SOURCES = re.compile(r"\b(articles?|evidence|artikel\w*|quellen?)\b")
-_NEGATION = re.compile(r"\b(not|no|don't|doesn't|nicht|nichts|kein\w*)\b")
+# "do not say / does not mention" and "sagen nichts / erwähnen ... nicht": the sources not saying something,
+# as opposed to a sourced fact that is negative ("the article states she had not seen her mother").
+_NOT_SAID = re.compile(
+    r"(\bnot|\bno|n['’]t)\s+(\w+\s+)?(say|mention|state|contain|cover|provide|specify|give|include|answer)\w*"
+    r"|\b(sag|erwähn|nenn|enthalt|enthält|geben|gibt|beantwort)\w*\b.{0,60}\b(nicht|nichts|kein\w*)\b"
+)
 
 Similarity = Callable[[str, Sequence[str]], float]  # answer sentence vs cited sentences -> best cosine
 
@@ -66,7 +71,7 @@ def numbers_supported(claim: str, sources: Sequence[str]) -> bool:
 def is_refusal(sentence: str) -> bool:
     """The refusal phrase, or a sentence about what the articles do not say ("The articles do not mention X")."""
     core = MARKER.sub("", sentence).strip().lower()
-    return REFUSAL.lower().rstrip(".") in core or bool(_ABOUT_SOURCES.search(core) and _NEGATION.search(core))
+    return REFUSAL.lower().rstrip(".") in core or bool(_ABOUT_SOURCES.search(core) and _NOT_SAID.search(core))
 
 
 def evidence_adds(claim: str, sources: Sequence[str], question: str) -> bool:

@@ -56,6 +56,12 @@ def test_refusal_phrase_and_articles_do_not_say_are_refusals():
     assert check(REFUSAL).refused
     assert check("The articles do not say that Britney has a manager.").refused
     assert check("Die Artikel erwähnen ihr Vermögen nicht.").refused
+    assert check("The article doesn't mention a manager.").refused
+
+
+def test_a_negative_fact_from_the_article_is_not_a_refusal():
+    result = check("The article states that Bryan, 46, did not attend [2].", "Did her brother Bryan attend?")
+    assert not result.refused and result.used == [1]
 
 
 def test_false_premise_correction_keeps_the_note_beside_a_supported_claim():
