@@ -145,7 +145,7 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     # A follow-up ("and when did they divorce?") is searched together with the question before it.
     query = f"{history[-1][0]} {question}" if history else question
     passages = pipeline.retrieve(query)
-    ranked = rank_evidence(pipeline.embed_model, query, passages, pipeline.article_text, settings.evidence_sentences, settings.min_relevance)
+    ranked = rank_evidence(pipeline.scoring_embeddings, query, passages, pipeline.article_text, settings.evidence_sentences, settings.min_relevance)
     timings = {"retrieval_s": time.perf_counter() - started, "generation_s": 0.0}
     shown: list[Evidence] = []
     drafts: list[str] = []
@@ -185,7 +185,7 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
 
 
 def _similarity(pipeline, claim: str, sources: Sequence[str]) -> float:
-    return float(max(cosine_scores(pipeline.embed_model, claim, list(sources)), default=0.0))
+    return float(max(cosine_scores(pipeline.scoring_embeddings, claim, list(sources)), default=0.0))
 
 
 def answer(pipeline, question: str, history: History = ()) -> Answer:

@@ -59,6 +59,13 @@ class Pipeline:
         return self._part("embed_model", build)
 
     @property
+    def scoring_embeddings(self):
+        """The embedder with a memory, for scoring evidence sentences and verifying claims."""
+        from .evidence import CachedEmbeddings
+
+        return self._part("scoring_embeddings", lambda: CachedEmbeddings(self.embed_model))
+
+    @property
     def llm(self):
         def build():
             from .llm import build_llm
