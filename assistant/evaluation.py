@@ -1,171 +1,271 @@
-"""`assistant eval`: run the JSONL cases with the real pipeline, print a table and a summary, write a JSON report
-and a PNG chart, and fail when a summary figure is below its threshold in `evals/thresholds.json`."""
+"""`assistant eval --suite NAME`: every case through the pipeline, with figures per stage so each lost answer is
+attributed: retrieval, candidate evidence, shown evidence, the answer, its citations.
+
+Stages without the LLM run on every case; the LLM runs on all cases or on the suite's fixed CI subset. The stock
+LlamaIndex engine answers a few of the same cases in the same run, as the latency baseline. Prints a table per
+kind and a summary, writes `report.json` and `kinds.png`, and fails when a figure is below `thresholds.json`.
+Cases named in the suite's `holdout.json` are scored with the rest but never printed one by one.
+"""
 
 from __future__ import annotations
 
 import json
+import random
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import scoring
-from .answering import answer
-from .errors import AssistantError
+from .answering import answer, build_messages, select_evidence
+from .cases import KINDS, Case, load_cases
+from .corpus import detect_question_language
+from .settings import Settings
+from .suites import Suite, materialise
+from .verify import content_tokens
 
-RETRIEVAL_K = 10
+LLM_CHOICES = ("all", "ci", "none")
 
 
 @dataclass(frozen=True)
-class Case:
-    id: str
-    category: str
-    language: str
-    question: str
-    facts: list[list[str]] = field(default_factory=list)
-    cite: list[str] = field(default_factory=list)
-    evidence: str = ""
-    should_abstain: bool = False
-    forbidden: list[str] = field(default_factory=list)  # forms that must not appear (a false premise as fact)
+class Run:
+    """What to run: which cases get the LLM, how many get the stock engine too."""
+
+    llm: str = "all"  # all | ci (the suite's fixed subset) | none
+    baseline: int = 8  # cases also answered by the stock engine, for the latency ratio
 
 
-def load_cases(path: Path) -> list[Case]:
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                cases.append(Case(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError) as error:
-                raise AssistantError(f"{path}:{number} is not a valid case ({error})") from error
-    return cases
-
-
-def score_case(case: Case, result, passages, article_text) -> dict:
-    """One row of the report: every scorer's verdict on one answer."""
-    cited = [c.doc_id for c in result.citations]
-    recall = 0.0 if result.abstained and not case.should_abstain else scoring.fact_recall(result.text, case.facts)
-    if not scoring.states_none(result.text, case.forbidden):
-        recall = 0.0
-    rank = scoring.first_hit_rank(passages, case.cite, case.evidence)
-    row = {
-        "id": case.id, "category": case.category, "language": case.language, "question": case.question,
-        "answer": result.text, "abstained": result.abstained, "draft": result.draft,
-        "citations": [{"doc_id": c.doc_id, "quote": c.quote, "start": c.start, "end": c.end} for c in result.citations],
-        "fact_recall": recall,
-        "citation_correct": scoring.citation_correct(cited, case.cite) if not result.abstained else None,
-        "citation_precision": scoring.citation_precision(cited, case.cite) if not result.abstained else None,
-        "verifiable": scoring.verifiable(result.citations, article_text),
-        "abstention_correct": scoring.abstention_correct(result.abstained, case.should_abstain),
-        "retrieval_rank": rank if not case.should_abstain else None,
-        "latency_s": result.timings.get("total_s", 0.0),
-    }  # fmt: skip
-    answered_right = recall == 1.0 and bool(row["citation_correct"])
-    row["passed"] = row["abstention_correct"] and row["verifiable"] and (case.should_abstain or answered_right)
-    return row
-
-
-def _mean(values) -> float:
+def _mean(values) -> float | None:
     values = [float(v) for v in values if v is not None]
-    return statistics.fmean(values) if values else 0.0
+    return statistics.fmean(values) if values else None
+
+
+def _share(rows: list[dict], key: str, where=lambda r: True) -> float | None:
+    return _mean(r[key] for r in rows if where(r) and r.get(key) is not None)
+
+
+def offline_row(pipeline, case: Case) -> dict:
+    """The no-LLM stages for one case: what retrieval finds and what the prompts would offer."""
+    history = [(q, "") for q in case.history]
+    selection = select_evidence(pipeline, case.question, history)
+    first = selection.batches[0] if selection.batches else []
+    every = [e for batch in selection.batches for e in batch]
+    answerable = bool(case.evidence)
+    return {
+        "id": case.id, "kind": case.kind, "language": case.language, "question": case.question,
+        "retrieval_recall": scoring.evidence_found(case.evidence, selection.passages) if answerable else None,
+        "candidate_first": scoring.evidence_found(case.evidence, first) if answerable else None,
+        "candidate_any": scoring.evidence_found(case.evidence, every) if answerable else None,
+        "word_overlap": scoring.word_overlap(case.question, case.evidence, content_tokens) if answerable else None,
+        "prompts": len(selection.batches),
+    }  # fmt: skip
+
+
+def uncached_tokens(pipeline, case: Case, history) -> int | None:
+    """Tokens of the first prompt that llama.cpp's cache does not already hold (all but the constant system
+    prompt); None for a server backend, whose tokenizer is not at hand."""
+    model = getattr(pipeline.llm, "_model", None)
+    selection = select_evidence(pipeline, case.question, history)
+    if model is None or not selection.batches:
+        return None
+    from .llm import chatml
+
+    language = detect_question_language(case.question)
+    messages = build_messages(pipeline.prompts, selection.batches[0], case.question, language, history)
+    count = lambda text: len(model.tokenize(text.encode(), add_bos=False))  # noqa: E731
+    return count(chatml(messages)) - count(chatml(messages[:1]))
+
+
+def llm_row(pipeline, case: Case) -> dict:
+    """The LLM stages for one case: asked after its history, as a person in the chat would."""
+    history = []
+    for earlier in case.history:
+        history.append((earlier, answer(pipeline, earlier, history).text))
+    result = answer(pipeline, case.question, history)
+    shown = scoring.evidence_found(case.evidence, result.evidence) if case.evidence else None
+    cited = [c.doc_id for c in result.citations]
+    correct = scoring.answer_correct(case, result.abstained, result.text)
+    wrong_place = not result.abstained and (case.should_abstain or not scoring.cites_evidence(result.citations, case.evidence))
+    return {
+        "answer": result.text, "abstained": result.abstained, "draft": result.draft, "correct": correct,
+        "shown": shown, "nonsense": wrong_place,
+        "citation_correct": scoring.citation_correct(cited, case.cite) if case.cite and not result.abstained else None,
+        "verifiable": scoring.verifiable(result.citations, pipeline.article_text),
+        "citations": [{"doc_id": c.doc_id, "quote": c.quote, "start": c.start, "end": c.end} for c in result.citations],
+        "latency_s": result.timings.get("total_s", 0.0), "uncached_tokens": uncached_tokens(pipeline, case, history),
+    }  # fmt: skip
+
+
+def stock_engine(pipeline, corpus: Path):
+    """LlamaIndex's default `as_query_engine()` over the same articles with the same models."""
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+
+    documents = SimpleDirectoryReader(str(corpus)).load_data()
+    index = VectorStoreIndex.from_documents(documents, embed_model=pipeline.embed_model)
+    return index.as_query_engine(llm=pipeline.llm)
+
+
+def stock_latency(engine, case: Case) -> float:
+    started = time.perf_counter()
+    engine.query(case.question)
+    return time.perf_counter() - started
 
 
 def summarize(rows: list[dict]) -> dict:
-    answerable = [r for r in rows if r["category"] != "unanswerable"]
-    answered = [r for r in rows if not r["abstained"]]
-    ranks = [r["retrieval_rank"] for r in answerable]
-    latencies = [r["latency_s"] for r in rows]
+    """The figures per stage over a set of rows (rows without the LLM count for the no-LLM stages only)."""
+    answerable = lambda r: r["retrieval_recall"] is not None and r["kind"] != "false_premise"  # noqa: E731
+    asked = [r for r in rows if "correct" in r]
+    given = [r for r in asked if answerable(r) and r["shown"]]
+    traps = [r for r in asked if r["kind"] == "unanswerable"]
+    premises = [r for r in asked if r["kind"] == "false_premise"]
+    tokens = [r["uncached_tokens"] for r in asked if r.get("uncached_tokens") is not None]
+    latencies = [r["latency_s"] for r in asked]
     return {
         "cases": len(rows),
-        "passed": sum(r["passed"] for r in rows),
-        "fact_accuracy": _mean(r["fact_recall"] == 1.0 for r in answerable),
-        "fact_recall": _mean(r["fact_recall"] for r in answerable),
-        "citation_precision": _mean(r["citation_precision"] for r in answered),
-        "citation_correctness": _mean(bool(r["citation_correct"]) for r in answerable),
-        "verifiability": _mean(r["verifiable"] for r in rows),
-        "abstention_accuracy": _mean(r["abstention_correct"] for r in rows),
-        "retrieval_hit@1": _mean(scoring.hit_at(k, 1) for k in ranks),
-        "retrieval_hit@5": _mean(scoring.hit_at(k, 5) for k in ranks),
-        "retrieval_mrr": _mean(scoring.reciprocal_rank(k) for k in ranks),
-        "mean_latency_s": _mean(latencies),
-        "p50_latency_s": statistics.median(latencies) if latencies else 0.0,
+        "retrieval_recall": _share(rows, "retrieval_recall", answerable),
+        "candidate_recall_first": _share(rows, "candidate_first", answerable),
+        "candidate_recall_any": _share(rows, "candidate_any", answerable),
+        "word_overlap": _share(rows, "word_overlap"),
+        "llm_cases": len(asked),
+        "shown_recall": _share(asked, "shown", answerable),
+        "answer_accuracy": _share(asked, "correct", answerable),
+        "accuracy_given_evidence": _mean(r["correct"] for r in given),
+        "declined_given_evidence": _mean(r["abstained"] for r in given),
+        "nonsense_rate": _share(asked, "nonsense"),
+        "traps_abstained": f"{sum(r['abstained'] for r in traps)}/{len(traps)}",
+        "false_premises_handled": f"{sum(r['correct'] for r in premises)}/{len(premises)}",
+        "citation_correctness": _share(asked, "citation_correct", answerable),
+        "verifiability": _share(asked, "verifiable"),
+        "uncached_tokens_median": statistics.median(tokens) if tokens else None,
+        "latency_median_s": statistics.median(latencies) if latencies else None,
     }
 
 
-def by_category(rows: list[dict]) -> dict[str, dict]:
+def by_kind(rows: list[dict]) -> dict[str, dict]:
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        groups[row["category"]].append(row)
-    return {
-        name: {"cases": len(group), "pass_rate": _mean(r["passed"] for r in group),
-               "fact_recall": _mean(r["fact_recall"] for r in group),
-               "abstention_accuracy": _mean(r["abstention_correct"] for r in group)}
-        for name, group in sorted(groups.items())
-    }  # fmt: skip
+        groups[row["kind"]].append(row)
+    return {kind: summarize(groups[kind]) for kind in KINDS if kind in groups}
 
 
-def print_table(rows: list[dict]) -> None:
-    print(f"{'case':22} {'lang':4} {'facts':>5} {'cite':>4} {'verif':>5} {'abst':>4} {'rank':>4} {'secs':>5}  answer")
+COLUMNS = (  # (summary key, header)
+    ("cases", "n"), ("retrieval_recall", "retr"), ("candidate_recall_first", "cand1"), ("candidate_recall_any", "cand*"),
+    ("word_overlap", "overlap"), ("llm_cases", "llm n"), ("shown_recall", "shown"), ("answer_accuracy", "right"),
+    ("accuracy_given_evidence", "right|ev"), ("declined_given_evidence", "decl|ev"), ("nonsense_rate", "nonsense"),
+    ("citation_correctness", "cite"),
+)  # fmt: skip
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def kind_table(kinds: dict[str, dict], total: dict) -> str:
+    """Markdown: one row per kind and the whole, one column per stage."""
+    lines = ["| kind | " + " | ".join(h for _, h in COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
+    for name, figures in [*kinds.items(), ("**all**", total)]:
+        lines.append(f"| {name} | " + " | ".join(_cell(figures.get(key)) for key, _ in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def print_rows(rows: list[dict], hidden: set[str]) -> None:
+    print(f"{'case':16} {'kind':15} {'retr':>4} {'c1':>3} {'c*':>3} {'shown':>5} {'ok':>3} {'secs':>5}  answer")
+    mark = lambda v: "-" if v is None else ("y" if v else "n")  # noqa: E731
     for r in rows:
-        cite = "-" if r["citation_correct"] is None else ("ok" if r["citation_correct"] else "NO")
-        print(f"{('' if r['passed'] else '!') + r['id']:22} {r['language']:4} {r['fact_recall']:5.2f} {cite:>4} "
-              f"{'ok' if r['verifiable'] else 'NO':>5} {'ok' if r['abstention_correct'] else 'NO':>4} "
-              f"{r['retrieval_rank'] or '-':>4} {r['latency_s']:5.1f}  {r['answer'][:70]}")  # fmt: skip
+        if r["id"] in hidden:
+            continue
+        print(f"{r['id']:16} {r['kind']:15} {mark(r['retrieval_recall']):>4} {mark(r['candidate_first']):>3} "
+              f"{mark(r['candidate_any']):>3} {mark(r.get('shown')):>5} {mark(r.get('correct')):>3} "
+              f"{r.get('latency_s', 0.0):5.1f}  {r.get('answer', '')[:70]}")  # fmt: skip
 
 
-def write_chart(categories: dict[str, dict], path: Path) -> None:
-    import matplotlib
+def write_chart(kinds: dict[str, dict], path: Path, title: str) -> None:
+    from .charts import grouped_bars
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(categories)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    width = 0.27
-    xs = range(len(names))
-    for offset, key, label in ((-width, "pass_rate", "cases passed"), (0, "fact_recall", "fact recall"),
-                               (width, "abstention_accuracy", "abstention accuracy")):  # fmt: skip
-        ax.bar([x + offset for x in xs], [categories[n][key] for n in names], width, label=label)
-    ax.set_xticks(list(xs), [f"{n}\n(n={categories[n]['cases']})" for n in names], fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_title("newsdesk-qa eval by category")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    keys = (("retrieval_recall", "retrieval recall"), ("candidate_recall_first", "in first prompt"),
+            ("shown_recall", "shown to the LLM"), ("answer_accuracy", "right"))  # fmt: skip
+    series = {label: [kinds[k].get(key) or 0.0 for k in kinds] for key, label in keys}
+    grouped_bars([f"{k}\n(n={kinds[k]['cases']})" for k in kinds], series, path, title)
 
 
 def gate(summary: dict, thresholds: dict[str, float]) -> list[str]:
-    """The summary figures below their thresholds, as readable lines."""
-    return [f"{name} {summary.get(name, 0.0):.3f} < {floor:.3f}" for name, floor in thresholds.items() if summary.get(name, 0.0) < floor]
+    """The summary figures below their thresholds, as readable lines (a figure not measured is not gated)."""
+    return [
+        f"{name} {summary[name]:.3f} < {floor:.3f}"
+        for name, floor in thresholds.items()
+        if isinstance(summary.get(name), float) and summary[name] < floor
+    ]
 
 
-def run_eval(settings, cases_path: Path, out_dir: Path, pipeline=None, thresholds_path: Path | None = None) -> int:
+def ci_subset(cases: list[Case], hidden: set[str], size: int = 60, seed: int = 2026) -> list[str]:
+    """A fixed sample stratified by kind, from the cases open for tuning (never the hold-out)."""
+    rng = random.Random(seed)
+    open_cases = [c for c in cases if c.id not in hidden]
+    by: dict[str, list[Case]] = defaultdict(list)
+    for case in open_cases:
+        by[case.kind].append(case)
+    picked = []
+    for kind in sorted(by):
+        share = max(2, round(size * len(by[kind]) / len(open_cases)))
+        picked += [c.id for c in rng.sample(by[kind], min(share, len(by[kind])))]
+    return sorted(picked)
+
+
+def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), pipeline=None) -> int:
+    from .indexing import index_paths
     from .pipeline import Pipeline
 
-    pipeline = pipeline or Pipeline(settings)
-    cases = load_cases(cases_path)
-    rows = []
+    materialise(suite)
+    if pipeline is None:
+        update = {"index_dir": suite.index_dir, "corpus_dir": suite.corpus_dir}
+        pipeline = Pipeline(settings.model_copy(update=update))
+    print(index_paths(pipeline, [suite.corpus_dir]).summary())
+    cases = load_cases(suite.cases)
+    hidden = set(json.loads(suite.holdout.read_text())) if suite.holdout.is_file() else set()
+    chosen = set(json.loads((suite.folder / "ci_subset.json").read_text())) if run.llm == "ci" else {c.id for c in cases}
     started = time.perf_counter()
-    for case in cases:
-        passages = pipeline.retrieve(case.question, RETRIEVAL_K)
-        result = answer(pipeline, case.question)
-        rows.append(score_case(case, result, passages, pipeline.article_text))
+    rows = [offline_row(pipeline, case) for case in cases]
+    offline_s = time.perf_counter() - started
+    if run.llm != "none":
+        for case, row in zip(cases, rows):
+            if case.id in chosen:
+                row.update(llm_row(pipeline, case))
+    baseline = {}
+    if run.llm != "none" and run.baseline:
+        asked = sorted((c for c in cases if c.id in chosen and not c.history), key=lambda c: c.id)
+        engine = stock_engine(pipeline, suite.corpus_dir)
+        for case in random.Random(7).sample(asked, min(run.baseline, len(asked))):
+            baseline[case.id] = stock_latency(engine, case)
     summary = summarize(rows)
-    categories = by_category(rows)
-    print_table(rows)
-    print("\nsummary: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
-    thresholds_path = thresholds_path or cases_path.parent / "thresholds.json"
-    thresholds = json.loads(thresholds_path.read_text()) if thresholds_path.is_file() else {}
+    if baseline:
+        ours = statistics.median(r["latency_s"] for r in rows if r["id"] in baseline)
+        summary["baseline_cases"] = len(baseline)
+        summary["latency_ratio_to_stock"] = ours / statistics.median(baseline.values())
+    splits = {"tune": summarize([r for r in rows if r["id"] not in hidden]),
+              "holdout": summarize([r for r in rows if r["id"] in hidden])} if hidden else {}  # fmt: skip
+    kinds = by_kind(rows)
+    print_rows(rows, hidden)
+    table = kind_table(kinds, summary)
+    print("\n" + table + "\n")
+    print("summary: " + ", ".join(f"{k}={_cell(v)}" for k, v in summary.items()))
+    for name, figures in splits.items():
+        print(f"{name} ({figures['cases']} cases): " + ", ".join(f"{k}={_cell(figures[k])}" for k in ("retrieval_recall", "candidate_recall_first", "answer_accuracy")))
+    thresholds = json.loads(suite.thresholds.read_text()) if suite.thresholds.is_file() else {}
     failures = gate(summary, thresholds)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = {"summary": summary, "categories": categories, "thresholds": thresholds, "failures": failures,
-              "cases_file": str(cases_path), "elapsed_s": time.perf_counter() - started,
-              "settings": {k: str(v) for k, v in settings.model_dump(exclude={"llm_api_key", "ui_password"}).items()},
-              "rows": rows}  # fmt: skip
+    report = {
+        "suite": suite.name, "llm": run.llm, "summary": summary, "splits": splits, "kinds": kinds, "table": table,
+        "baseline_latency_s": baseline, "thresholds": thresholds, "failures": failures, "offline_s": offline_s,
+        "elapsed_s": time.perf_counter() - started,
+        "settings": {k: str(v) for k, v in pipeline.settings.model_dump(exclude={"llm_api_key", "ui_password"}).items()},
+        "rows": [r for r in rows if r["id"] not in hidden],
+    }  # fmt: skip
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    write_chart(categories, out_dir / "categories.png")
-    print(f"report: {out_dir / 'report.json'}, chart: {out_dir / 'categories.png'}")
+    write_chart(kinds, out_dir / "kinds.png", f"newsdesk-qa eval: {suite.name} suite, by kind")
+    print(f"report: {out_dir / 'report.json'}, chart: {out_dir / 'kinds.png'}")
     for line in failures:
         print(f"GATE FAILED: {line}")
     print("eval gate: " + ("FAILED" if failures else f"passed ({len(thresholds)} thresholds)"))

@@ -111,6 +111,7 @@ def index_paths(pipeline, paths: list[Path], *, add_only: bool = False, progress
                     progress(min(first + settings.index_batch, len(todo)), len(todo))
         if report.changed or not store.keyword_index_is_current():
             store.rebuild_keyword_index()
+        store.record_manifest()
         report.articles = len(store.article_hashes())
         report.chunks = store.chunk_count()
     return report

@@ -20,6 +20,7 @@ class Pipeline:
         quiet_environment()
         self.settings = settings or get_settings()
         self._chroma_client = chroma_client
+        self._injected_embedder = embed_model
         self._parts = {"embed_model": embed_model, "llm": llm, "store": store}
         self._build_lock = threading.RLock()  # re-entrant: building the retriever builds the store and embedder
         self.llm_lock = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
@@ -77,9 +78,11 @@ class Pipeline:
     @property
     def store(self):
         def build():
+            from .manifest import expected_manifest
             from .store import IndexStore
 
-            return IndexStore(self.settings, client=self._chroma_client)
+            expected = expected_manifest(self.settings, self._injected_embedder)
+            return IndexStore(self.settings, client=self._chroma_client, expected=expected)
 
         return self._part("store", build)
 

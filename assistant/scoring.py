@@ -67,17 +67,52 @@ def abstention_correct(abstained: bool, should_abstain: bool) -> bool:
     return abstained == should_abstain
 
 
-def first_hit_rank(passages: Sequence, required: Sequence[str], evidence: str) -> int | None:
-    """1-based rank of the first passage from a required article (holding `evidence`, when given)."""
-    for rank, passage in enumerate(passages, 1):
-        if (not required or passage.doc_id in required) and (not evidence or evidence in passage.text):
-            return rank
-    return None
-
-
 def hit_at(rank: int | None, k: int) -> float:
     return 1.0 if rank is not None and rank <= k else 0.0
 
 
 def reciprocal_rank(rank: int | None) -> float:
     return 1.0 / rank if rank else 0.0
+
+
+# ---------------------------------------------------------------- evidence spans (article offsets)
+def covers(span, items: Sequence) -> bool:
+    """The span lies inside what the items (passages, evidence snippets, citations) hold of its article."""
+    reach = span.start
+    for item in sorted((i for i in items if i.doc_id == span.doc_id), key=lambda i: i.start):
+        if item.start > reach:
+            break
+        reach = max(reach, item.end)
+        if reach >= span.end:
+            return True
+    return False
+
+
+def evidence_found(groups: Sequence[Sequence], items: Sequence) -> bool:
+    """Every group of evidence has a span inside the items (any span of a group suffices)."""
+    return all(any(covers(span, items) for span in group) for group in groups)
+
+
+def cites_evidence(citations: Sequence, groups: Sequence[Sequence]) -> bool:
+    """Some citation overlaps some evidence span: the answer was taken from the right place."""
+    spans = [span for group in groups for span in group]
+    return any(c.doc_id == s.doc_id and c.start < s.end and s.start < c.end for c in citations for s in spans)
+
+
+def word_overlap(question: str, groups: Sequence[Sequence], tokens: Callable[[str], list[str]]) -> float:
+    """Share of the question's content words that stand in its evidence: a high share makes retrieval easy."""
+    asked = set(tokens(question))
+    if not asked or not groups:
+        return 0.0
+    evidence = set(tokens(" ".join(span.text for group in groups for span in group)))
+    return len(asked & evidence) / len(asked)
+
+
+def answer_correct(case, abstained: bool, text: str) -> bool:
+    """The verdict on one answer: declined a trap; corrected (or declined) a false premise; else every fact
+    stated and nothing forbidden."""
+    if case.should_abstain:
+        return abstained
+    if case.kind == "false_premise" and abstained:
+        return True
+    return not abstained and fact_recall(text, case.facts) == 1.0 and states_none(text, case.forbidden)

@@ -8,6 +8,7 @@ text and content hash: what offsets refer to and what dedup compares), `bm25/` (
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from . import manifest
 from .errors import AssistantError
 from .settings import Settings
 
@@ -47,9 +49,11 @@ def chroma_client(settings: Settings):
 class IndexStore:
     """Everything persisted about the corpus, opened once per process."""
 
-    def __init__(self, settings: Settings, client=None):
+    def __init__(self, settings: Settings, client=None, expected: dict | None = None):
+        """`expected`: the manifest the settings call for; an index built otherwise refuses to open."""
         self.settings = settings
         self.dir = settings.index_dir
+        self.expected = expected
         try:
             self.client = client if client is not None else chroma_client(settings)
             self.collection = self.client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
@@ -62,6 +66,25 @@ class IndexStore:
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
         self.docstore = self._load_docstore()
         self._bm25 = None
+        if expected is not None and (self.collection.count() or self.docstore.docs):
+            where = f"{settings.chroma_host}:{settings.chroma_port} ({settings.collection})" if settings.chroma_host else self.dir
+            manifest.check(self.stored_manifest(), expected, where)
+
+    # ------------------------------------------------------------ what the index was built with
+    def stored_manifest(self) -> dict | None:
+        if self.settings.chroma_host:  # the vectors live on the server: so does the record of how they were made
+            found = (self.collection.metadata or {}).get(manifest.COLLECTION_KEY)
+            return json.loads(found) if found else None
+        return manifest.read(self.dir)
+
+    def record_manifest(self) -> None:
+        if self.expected is None:
+            return
+        manifest.write(self.dir, self.expected)
+        if self.settings.chroma_host:
+            metadata = {**(self.collection.metadata or {}), manifest.COLLECTION_KEY: json.dumps(self.expected)}
+            metadata.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to be asked to change it
+            self.collection.modify(metadata=metadata)
 
     # ------------------------------------------------------------ articles
     def _load_docstore(self) -> SimpleDocumentStore:
@@ -190,7 +213,11 @@ def reset_index(settings: Settings) -> None:
             client.delete_collection(settings.collection)
         except Exception:  # absent collection: nothing to delete
             pass
-    for name in ("chroma", BM25_DIR, DOCSTORE, BM25_STALE):
+    else:  # chromadb keeps one client per path in the process: drop it, or it would serve the deleted files
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    for name in ("chroma", BM25_DIR, DOCSTORE, BM25_STALE, manifest.MANIFEST):
         path = settings.index_dir / name
         if path.is_dir():
             shutil.rmtree(path)
