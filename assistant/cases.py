@@ -128,7 +128,9 @@ def fill_offsets(path: Path, articles: Path) -> int:
                 article = texts.get(span["doc_id"], "")
                 found = article.find(span["text"])
                 if found < 0 or article.find(span["text"], found + 1) >= 0:
-                    print(f"{data['id']}: text {'not found' if found < 0 else 'found twice'} in {span['doc_id']}: {span['text'][:60]}")
+                    print(
+                        f"{data['id']}: text {'not found' if found < 0 else 'found twice'} in {span['doc_id']}: {span['text'][:60]}"
+                    )
                     missing += 1
                     continue
                 span["start"], span["end"] = found, found + len(span["text"])

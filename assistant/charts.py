@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def grouped_bars(labels: list[str], series: dict[str, list[float]], path: Path, title: str,
-                 markers: tuple[str, list[float]] | None = None, ylim: float | None = 1.05) -> None:  # fmt: skip
+def grouped_bars(
+    labels: list[str],
+    series: dict[str, list[float]],
+    path: Path,
+    title: str,
+    markers: tuple[str, list[float]] | None = None,
+    ylim: float | None = 1.05,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

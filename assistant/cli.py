@@ -64,7 +64,7 @@ def cmd_ask(args) -> None:
             result = item
     print(result.text if not result.abstained else f"{result.text} {result.reason}")
     for n, citation in enumerate(result.citations, 1):
-        print(f"[{n}] {citation.doc_id} | {citation.title} | \"{citation.quote}\"")
+        print(f'[{n}] {citation.doc_id} | {citation.title} | "{citation.quote}"')
 
 
 def cmd_chat(args) -> None:
@@ -93,7 +93,9 @@ def cmd_xquad(args) -> None:
 
     folder = Path(args.data)
     if not (folder / "xquad.de.public.json").is_file():
-        raise AssistantError(f"no XQuAD files in {folder}: pass --data FOLDER (with xquad.de.public.json and xquad.en.public.json)")
+        raise AssistantError(
+            f"no XQuAD files in {folder}: pass --data FOLDER (with xquad.de.public.json and xquad.en.public.json)"
+        )
     run_xquad(_settings(args), folder, Path(args.out), args.sample)
 
 
@@ -122,9 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run an eval suite with the real models (its own corpus and index)")
     p.add_argument("--suite", default="seeds", help="seeds (the two seed articles) or news (57 real articles)")
-    p.add_argument("--llm", default="all", choices=["all", "ci", "none"],
-                   help="which cases the LLM answers: all, the suite's fixed CI subset, or none (retrieval stages only)")
-    p.add_argument("--baseline", type=int, default=8, help="cases the stock LlamaIndex engine also answers (latency ratio)")
+    p.add_argument(
+        "--llm",
+        default="all",
+        choices=["all", "ci", "none"],
+        help="which cases the LLM answers: all, the suite's fixed CI subset, or none (retrieval stages only)",
+    )
+    p.add_argument(
+        "--baseline", type=int, default=8, help="cases the stock LlamaIndex engine also answers (latency ratio)"
+    )
     p.add_argument("--out", help="report folder (default: evals/out/SUITE)")
     p.set_defaults(func=cmd_eval)
 
@@ -138,9 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("xquad", help="cross-lingual benchmark on XQuAD (German/English)")
-    p.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "xquad"))
+    p.add_argument(
+        "--data",
+        default=str(Path(__file__).resolve().parent.parent / "benchmarks" / "xquad"),
+        help="folder with xquad.de.public.json and xquad.en.public.json (default: the copy in benchmarks/xquad)",
+    )
     p.add_argument("--out", default="benchmarks/out/xquad")
-    p.add_argument("--sample", type=int, default=30, help="questions answered by the LLM per direction (0: retrieval only)")
+    p.add_argument(
+        "--sample", type=int, default=30, help="questions answered by the LLM per direction (0: retrieval only)"
+    )
     p.set_defaults(func=cmd_xquad)
     return parser
 

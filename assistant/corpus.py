@@ -14,9 +14,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from .text import CONTROL
+
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 _DATE_PREFIX = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TITLE_CHARS = 140
 
 
@@ -36,9 +37,13 @@ class Article:
 
     def metadata(self) -> dict[str, str]:
         return {
-            "doc_id": self.doc_id, "title": self.title, "language": self.language, "source": self.source,
-            "published": self.published, "content_hash": self.content_hash,
-        }  # fmt: skip
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "language": self.language,
+            "source": self.source,
+            "published": self.published,
+            "content_hash": self.content_hash,
+        }
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,15 @@ def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
     # A closed set keeps lingua fast and small; the extra languages let a French or Spanish file be named as such.
-    languages = [Language.GERMAN, Language.ENGLISH, Language.FRENCH, Language.SPANISH, Language.ITALIAN, Language.DUTCH, Language.PORTUGUESE]
+    languages = [
+        Language.GERMAN,
+        Language.ENGLISH,
+        Language.FRENCH,
+        Language.SPANISH,
+        Language.ITALIAN,
+        Language.DUTCH,
+        Language.PORTUGUESE,
+    ]
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
@@ -109,7 +122,7 @@ def decode(raw: bytes) -> tuple[str, tuple[str, ...]]:
 
 def _clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text).strip()
+    return CONTROL.sub("", text).strip()
 
 
 def _first_sentence_title(text: str) -> str:
@@ -136,7 +149,9 @@ def read_article(path: Path, max_bytes: int) -> Article | Skipped:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return Skipped(name, f"{size:,} bytes is over the {max_bytes:,}-byte limit (ASSISTANT_MAX_ARTICLE_BYTES): skipped")
+            return Skipped(
+                name, f"{size:,} bytes is over the {max_bytes:,}-byte limit (ASSISTANT_MAX_ARTICLE_BYTES): skipped"
+            )
         raw = path.read_bytes()
     except OSError as error:
         return Skipped(name, f"unreadable ({error.strerror or error}): skipped")

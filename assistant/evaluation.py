@@ -23,7 +23,7 @@ from .cases import KINDS, Case, load_cases
 from .corpus import detect_question_language
 from .settings import Settings
 from .suites import Suite, materialise
-from .verify import content_tokens
+from .text import content_tokens
 
 LLM_CHOICES = ("all", "ci", "none")
 
@@ -53,13 +53,16 @@ def offline_row(pipeline, case: Case) -> dict:
     every = [e for batch in selection.batches for e in batch]
     answerable = bool(case.evidence)
     return {
-        "id": case.id, "kind": case.kind, "language": case.language, "question": case.question,
+        "id": case.id,
+        "kind": case.kind,
+        "language": case.language,
+        "question": case.question,
         "retrieval_recall": scoring.evidence_found(case.evidence, selection.passages) if answerable else None,
         "candidate_first": scoring.evidence_found(case.evidence, first) if answerable else None,
         "candidate_any": scoring.evidence_found(case.evidence, every) if answerable else None,
         "word_overlap": scoring.word_overlap(case.question, case.evidence, content_tokens) if answerable else None,
         "prompts": len(selection.batches),
-    }  # fmt: skip
+    }
 
 
 def uncached_tokens(pipeline, case: Case, history) -> int | None:
@@ -86,15 +89,22 @@ def llm_row(pipeline, case: Case) -> dict:
     shown = scoring.evidence_found(case.evidence, result.evidence) if case.evidence else None
     cited = [c.doc_id for c in result.citations]
     correct = scoring.answer_correct(case, result.abstained, result.text)
-    wrong_place = not result.abstained and (case.should_abstain or not scoring.cites_evidence(result.citations, case.evidence))
+    wrong_place = not result.abstained and (
+        case.should_abstain or not scoring.cites_evidence(result.citations, case.evidence)
+    )
     return {
-        "answer": result.text, "abstained": result.abstained, "draft": result.draft, "correct": correct,
-        "shown": shown, "nonsense": wrong_place,
-        "citation_correct": scoring.citation_correct(cited, case.cite) if case.cite and not result.abstained else None,
+        "answer": result.text,
+        "abstained": result.abstained,
+        "draft": result.draft,
+        "correct": correct,
+        "shown": shown,
+        "nonsense": wrong_place,
+        "citation_correct": scoring.cites_right_articles(cited, case) if case.cite and not result.abstained else None,
         "verifiable": scoring.verifiable(result.citations, pipeline.article_text),
         "citations": [{"doc_id": c.doc_id, "quote": c.quote, "start": c.start, "end": c.end} for c in result.citations],
-        "latency_s": result.timings.get("total_s", 0.0), "uncached_tokens": uncached_tokens(pipeline, case, history),
-    }  # fmt: skip
+        "latency_s": result.timings.get("total_s", 0.0),
+        "uncached_tokens": uncached_tokens(pipeline, case, history),
+    }
 
 
 def stock_engine(pipeline, corpus: Path):
@@ -150,11 +160,19 @@ def by_kind(rows: list[dict]) -> dict[str, dict]:
 
 
 COLUMNS = (  # (summary key, header)
-    ("cases", "n"), ("retrieval_recall", "retr"), ("candidate_recall_first", "cand1"), ("candidate_recall_any", "cand*"),
-    ("word_overlap", "overlap"), ("llm_cases", "llm n"), ("shown_recall", "shown"), ("answer_accuracy", "right"),
-    ("accuracy_given_evidence", "right|ev"), ("declined_given_evidence", "decl|ev"), ("nonsense_rate", "nonsense"),
+    ("cases", "n"),
+    ("retrieval_recall", "retr"),
+    ("candidate_recall_first", "cand1"),
+    ("candidate_recall_any", "cand*"),
+    ("word_overlap", "overlap"),
+    ("llm_cases", "llm n"),
+    ("shown_recall", "shown"),
+    ("answer_accuracy", "right"),
+    ("accuracy_given_evidence", "right|ev"),
+    ("declined_given_evidence", "decl|ev"),
+    ("nonsense_rate", "nonsense"),
     ("citation_correctness", "cite"),
-)  # fmt: skip
+)
 
 
 def _cell(value) -> str:
@@ -177,16 +195,22 @@ def print_rows(rows: list[dict], hidden: set[str]) -> None:
     for r in rows:
         if r["id"] in hidden:
             continue
-        print(f"{r['id']:16} {r['kind']:15} {mark(r['retrieval_recall']):>4} {mark(r['candidate_first']):>3} "
-              f"{mark(r['candidate_any']):>3} {mark(r.get('shown')):>5} {mark(r.get('correct')):>3} "
-              f"{r.get('latency_s', 0.0):5.1f}  {r.get('answer', '')[:70]}")  # fmt: skip
+        print(
+            f"{r['id']:16} {r['kind']:15} {mark(r['retrieval_recall']):>4} {mark(r['candidate_first']):>3} "
+            f"{mark(r['candidate_any']):>3} {mark(r.get('shown')):>5} {mark(r.get('correct')):>3} "
+            f"{r.get('latency_s', 0.0):5.1f}  {r.get('answer', '')[:70]}"
+        )
 
 
 def write_chart(kinds: dict[str, dict], path: Path, title: str) -> None:
     from .charts import grouped_bars
 
-    keys = (("retrieval_recall", "retrieval recall"), ("candidate_recall_first", "in first prompt"),
-            ("shown_recall", "shown to the LLM"), ("answer_accuracy", "right"))  # fmt: skip
+    keys = (
+        ("retrieval_recall", "retrieval recall"),
+        ("candidate_recall_first", "in first prompt"),
+        ("shown_recall", "shown to the LLM"),
+        ("answer_accuracy", "right"),
+    )
     series = {label: [kinds[k].get(key) or 0.0 for k in kinds] for key, label in keys}
     grouped_bars([f"{k}\n(n={kinds[k]['cases']})" for k in kinds], series, path, title)
 
@@ -225,7 +249,9 @@ def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), 
     print(index_paths(pipeline, [suite.corpus_dir]).summary())
     cases = load_cases(suite.cases)
     hidden = set(json.loads(suite.holdout.read_text())) if suite.holdout.is_file() else set()
-    chosen = set(json.loads((suite.folder / "ci_subset.json").read_text())) if run.llm == "ci" else {c.id for c in cases}
+    chosen = (
+        set(json.loads((suite.folder / "ci_subset.json").read_text())) if run.llm == "ci" else {c.id for c in cases}
+    )
     started = time.perf_counter()
     rows = [offline_row(pipeline, case) for case in cases]
     offline_s = time.perf_counter() - started
@@ -244,25 +270,46 @@ def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), 
         ours = statistics.median(r["latency_s"] for r in rows if r["id"] in baseline)
         summary["baseline_cases"] = len(baseline)
         summary["latency_ratio_to_stock"] = ours / statistics.median(baseline.values())
-    splits = {"tune": summarize([r for r in rows if r["id"] not in hidden]),
-              "holdout": summarize([r for r in rows if r["id"] in hidden])} if hidden else {}  # fmt: skip
+    splits = (
+        {
+            "tune": summarize([r for r in rows if r["id"] not in hidden]),
+            "holdout": summarize([r for r in rows if r["id"] in hidden]),
+        }
+        if hidden
+        else {}
+    )
     kinds = by_kind(rows)
     print_rows(rows, hidden)
     table = kind_table(kinds, summary)
     print("\n" + table + "\n")
     print("summary: " + ", ".join(f"{k}={_cell(v)}" for k, v in summary.items()))
     for name, figures in splits.items():
-        print(f"{name} ({figures['cases']} cases): " + ", ".join(f"{k}={_cell(figures[k])}" for k in ("retrieval_recall", "candidate_recall_first", "answer_accuracy")))
+        print(
+            f"{name} ({figures['cases']} cases): "
+            + ", ".join(
+                f"{k}={_cell(figures[k])}" for k in ("retrieval_recall", "candidate_recall_first", "answer_accuracy")
+            )
+        )
     thresholds = json.loads(suite.thresholds.read_text()) if suite.thresholds.is_file() else {}
     failures = gate(summary, thresholds)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {
-        "suite": suite.name, "llm": run.llm, "summary": summary, "splits": splits, "kinds": kinds, "table": table,
-        "baseline_latency_s": baseline, "thresholds": thresholds, "failures": failures, "offline_s": offline_s,
+        "suite": suite.name,
+        "llm": run.llm,
+        "summary": summary,
+        "splits": splits,
+        "kinds": kinds,
+        "table": table,
+        "baseline_latency_s": baseline,
+        "thresholds": thresholds,
+        "failures": failures,
+        "offline_s": offline_s,
         "elapsed_s": time.perf_counter() - started,
-        "settings": {k: str(v) for k, v in pipeline.settings.model_dump(exclude={"llm_api_key", "ui_password"}).items()},
+        "settings": {
+            k: str(v) for k, v in pipeline.settings.model_dump(exclude={"llm_api_key", "ui_password"}).items()
+        },
         "rows": [r for r in rows if r["id"] not in hidden],
-    }  # fmt: skip
+    }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     write_chart(kinds, out_dir / "kinds.png", f"newsdesk-qa eval: {suite.name} suite, by kind")
     print(f"report: {out_dir / 'report.json'}, chart: {out_dir / 'kinds.png'}")

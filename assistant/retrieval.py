@@ -10,14 +10,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.schema import BaseNode, NodeWithScore
 from llama_index.retrievers.bm25 import BM25Retriever
 
-STOPWORDS = sorted(set(STOPWORDS_EN_PLUS) | set(STOPWORDS_GERMAN))
+from .text import STOPWORDS
 
 
 @dataclass(frozen=True)
@@ -52,10 +51,15 @@ def load_bm25(path: Path, top_k: int) -> BM25Retriever | None:
 def to_passage(hit: NodeWithScore) -> Passage:
     node, meta = hit.node, hit.node.metadata
     return Passage(
-        doc_id=meta.get("doc_id") or node.ref_doc_id or "", title=meta.get("title", ""), text=node.get_content(),
-        start=node.start_char_idx or 0, end=node.end_char_idx or 0, score=float(hit.score or 0.0),
-        language=meta.get("language", ""), published=meta.get("published", ""),
-    )  # fmt: skip
+        doc_id=meta.get("doc_id") or node.ref_doc_id or "",
+        title=meta.get("title", ""),
+        text=node.get_content(),
+        start=node.start_char_idx or 0,
+        end=node.end_char_idx or 0,
+        score=float(hit.score or 0.0),
+        language=meta.get("language", ""),
+        published=meta.get("published", ""),
+    )
 
 
 class HybridRetriever:

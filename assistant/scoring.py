@@ -7,15 +7,41 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 _GERMAN_MONTHS = {
-    "januar": "january", "jänner": "january", "februar": "february", "märz": "march", "mai": "may",
-    "juni": "june", "juli": "july", "oktober": "october", "dezember": "december",
-}  # fmt: skip
+    "januar": "january",
+    "jänner": "january",
+    "februar": "february",
+    "märz": "march",
+    "mai": "may",
+    "juni": "june",
+    "juli": "july",
+    "oktober": "october",
+    "dezember": "december",
+}
 _MONTH_WORD = re.compile(r"\b(" + "|".join(_GERMAN_MONTHS) + r")\b")
 _NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4",
-    "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9", "zehn": "10",
-}  # fmt: skip
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "null": "0",
+    "eins": "1",
+    "zwei": "2",
+    "drei": "3",
+    "vier": "4",
+    "fünf": "5",
+    "sechs": "6",
+    "sieben": "7",
+    "acht": "8",
+    "neun": "9",
+    "zehn": "10",
+}
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
 
 
@@ -91,6 +117,14 @@ def covers(span, items: Sequence) -> bool:
 def evidence_found(groups: Sequence[Sequence], items: Sequence) -> bool:
     """Every group of evidence has a span inside the items (any span of a group suffices)."""
     return all(any(covers(span, items) for span in group) for group in groups)
+
+
+def cites_right_articles(cited_doc_ids: Sequence[str], case) -> bool:
+    """Every evidence group is cited through one of its articles (any of a group's alternatives will do);
+    a case without evidence needs its `cite` list."""
+    if not case.evidence:
+        return citation_correct(cited_doc_ids, case.cite)
+    return all({span.doc_id for span in group} & set(cited_doc_ids) for group in case.evidence)
 
 
 def cites_evidence(citations: Sequence, groups: Sequence[Sequence]) -> bool:

@@ -7,6 +7,7 @@ text and content hash: what offsets refer to and what dedup compares), `bm25/` (
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -56,7 +57,9 @@ class IndexStore:
         self.expected = expected
         try:
             self.client = client if client is not None else chroma_client(settings)
-            self.collection = self.client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
+            self.collection = self.client.get_or_create_collection(
+                settings.collection, metadata={"hnsw:space": "cosine"}
+            )
         except AssistantError:
             raise
         except Exception as error:  # a damaged chroma.sqlite3 surfaces as any of several chromadb/sqlite errors
@@ -67,7 +70,11 @@ class IndexStore:
         self.docstore = self._load_docstore()
         self._bm25 = None
         if expected is not None and (self.collection.count() or self.docstore.docs):
-            where = f"{settings.chroma_host}:{settings.chroma_port} ({settings.collection})" if settings.chroma_host else self.dir
+            where = (
+                f"{settings.chroma_host}:{settings.chroma_port} ({settings.collection})"
+                if settings.chroma_host
+                else self.dir
+            )
             manifest.check(self.stored_manifest(), expected, where)
 
     # ------------------------------------------------------------ what the index was built with
@@ -94,7 +101,9 @@ class IndexStore:
         try:
             return SimpleDocumentStore.from_persist_path(str(path))
         except Exception as error:
-            raise AssistantError(f"{path} is damaged ({error.__class__.__name__}): run `assistant index --rebuild`") from error
+            raise AssistantError(
+                f"{path} is damaged ({error.__class__.__name__}): run `assistant index --rebuild`"
+            ) from error
 
     def save_docstore(self) -> None:
         """Atomic: a kill mid-write leaves the previous docstore, never half a file."""
@@ -193,7 +202,9 @@ class IndexStore:
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
-                raise AssistantError(f"the index in {self.dir} is being written by {holder}: wait for it to finish, then run again") from None
+                raise AssistantError(
+                    f"the index in {self.dir} is being written by {holder}: wait for it to finish, then run again"
+                ) from None
             handle.seek(0)
             handle.truncate()
             handle.write(f"`assistant index` (pid {os.getpid()})")
@@ -209,10 +220,8 @@ def reset_index(settings: Settings) -> None:
     """Delete everything under `index_dir` (and the collection on a Chroma server)."""
     if settings.chroma_host:
         client = chroma_client(settings)
-        try:
+        with contextlib.suppress(Exception):  # absent collection: nothing to delete
             client.delete_collection(settings.collection)
-        except Exception:  # absent collection: nothing to delete
-            pass
     else:  # chromadb keeps one client per path in the process: drop it, or it would serve the deleted files
         from chromadb.api.client import SharedSystemClient
 

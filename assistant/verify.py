@@ -11,13 +11,10 @@ from dataclasses import dataclass, field, replace
 from .chunking import sentence_spans
 from .evidence import Evidence, addresses_the_model
 from .prompts import REFUSAL
-from .retrieval import STOPWORDS
+from .text import MARKER, content_tokens
 
-MARKER = re.compile(r"\s*\[(\d+)\]")
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+\])*(?=\s|$)")
-_WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+")
-_STOP = frozenset(STOPWORDS)
 _ABOUT_SOURCES = re.compile(r"\b(articles?|evidence|artikel\w*|quellen?)\b")
 # "do not say / does not mention" and "sagen nichts / erwähnen ... nicht": the sources not saying something,
 # as opposed to a sourced fact that is negative ("the article states she had not seen her mother").
@@ -49,10 +46,6 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
-def content_tokens(text: str) -> list[str]:
-    return [w for w in (m.group().lower() for m in _WORD.finditer(text)) if w.isdigit() or (len(w) > 2 and w not in _STOP)]
-
-
 def lexical_support(claim: str, sources: Sequence[str]) -> float:
     """Share of the claim's content words found in the sources (1.0 for a claim with none)."""
     tokens = content_tokens(claim)
@@ -81,8 +74,14 @@ def evidence_adds(claim: str, sources: Sequence[str], question: str) -> bool:
     return any(t in known for t in content_tokens(claim) if t not in asked)
 
 
-def verify_answer(raw: str, question: str, evidence: Sequence[Evidence], similarity: Similarity,
-                  lexical_threshold: float, similarity_threshold: float) -> Checked:  # fmt: skip
+def verify_answer(
+    raw: str,
+    question: str,
+    evidence: Sequence[Evidence],
+    similarity: Similarity,
+    lexical_threshold: float,
+    similarity_threshold: float,
+) -> Checked:
     """Keep the supported sentences of `raw`, with valid, renumbered markers.
 
     A sentence is supported when every number in it stands in the evidence it cites, the evidence adds something
@@ -108,11 +107,20 @@ def verify_answer(raw: str, question: str, evidence: Sequence[Evidence], similar
 
         def supports(indices: list[int]) -> bool:
             sources = [texts[i] for i in indices]
-            if all(addresses_the_model(t) for t in sources) and not set(content_tokens(claim)) & set(content_tokens(question)):
-                return False  # a claim taken only from injected instructions, unrelated to the question: obeyed, not cited
-            return bool(indices) and numbers_supported(claim, sources) and evidence_adds(claim, sources, question) and (
-                lexical_support(claim, [*sources, question]) >= lexical_threshold
-                or similarity(claim, sources) >= similarity_threshold
+            if all(addresses_the_model(t) for t in sources) and not set(content_tokens(claim)) & set(
+                content_tokens(question)
+            ):
+                return (
+                    False  # a claim taken only from injected instructions, unrelated to the question: obeyed, not cited
+                )
+            return (
+                bool(indices)
+                and numbers_supported(claim, sources)
+                and evidence_adds(claim, sources, question)
+                and (
+                    lexical_support(claim, [*sources, question]) >= lexical_threshold
+                    or similarity(claim, sources) >= similarity_threshold
+                )
             )
 
         # Repair: a missing or insufficient marker gains the one other evidence item that completes the support

@@ -30,8 +30,14 @@ def load_xquad(folder: Path, language: str) -> tuple[dict[str, str], list[dict]]
             pid = f"p{a:02d}-{p:02d}"
             paragraphs[pid] = paragraph["context"]
             for qa in paragraph["qas"]:
-                questions.append({"id": qa["id"], "question": qa["question"], "paragraph": pid,
-                                  "answers": sorted({a["text"] for a in qa["answers"]})})  # fmt: skip
+                questions.append(
+                    {
+                        "id": qa["id"],
+                        "question": qa["question"],
+                        "paragraph": pid,
+                        "answers": sorted({a["text"] for a in qa["answers"]}),
+                    }
+                )
     return paragraphs, questions
 
 
@@ -46,8 +52,11 @@ def run_xquad(settings: Settings, folder: Path, out: Path, sample: int, seed: in
         corpus.mkdir(exist_ok=True)
         for pid, text in paragraphs.items():
             (corpus / f"{pid}.txt").write_text(text, encoding="utf-8")
-        pipeline = Pipeline(settings.model_copy(update={"index_dir": out / f"index-{indexed}"}),
-                            embed_model=shared.embed_model, llm=shared.llm if sample else None)  # fmt: skip
+        pipeline = Pipeline(
+            settings.model_copy(update={"index_dir": out / f"index-{indexed}"}),
+            embed_model=shared.embed_model,
+            llm=shared.llm if sample else None,
+        )
         index_paths(pipeline, [corpus])
         ranks, started = [], time.perf_counter()
         for q in questions:
@@ -57,20 +66,32 @@ def run_xquad(settings: Settings, folder: Path, out: Path, sample: int, seed: in
         answered = []
         for q in random.Random(seed).sample(questions, min(sample, len(questions))):
             result = answer(pipeline, q["question"])
-            correct = not result.abstained and any(scoring.fact_recall(result.text, [[gold]]) == 1.0 for gold in q["answers"])
-            answered.append({"question": q["question"], "gold": q["answers"], "answer": result.text, "correct": correct,
-                             "abstained": result.abstained, "seconds": result.timings.get("total_s", 0.0)})  # fmt: skip
+            correct = not result.abstained and any(
+                scoring.fact_recall(result.text, [[gold]]) == 1.0 for gold in q["answers"]
+            )
+            answered.append(
+                {
+                    "question": q["question"],
+                    "gold": q["answers"],
+                    "answer": result.text,
+                    "correct": correct,
+                    "abstained": result.abstained,
+                    "seconds": result.timings.get("total_s", 0.0),
+                }
+            )
         name = f"{asked}_questions_on_{indexed}_paragraphs"
         results[name] = {
-            "paragraphs": len(paragraphs), "questions": len(questions),
+            "paragraphs": len(paragraphs),
+            "questions": len(questions),
             "hit@1": sum(scoring.hit_at(r, 1) for r in ranks) / len(ranks),
             "hit@5": sum(scoring.hit_at(r, 5) for r in ranks) / len(ranks),
             "mrr": sum(scoring.reciprocal_rank(r) for r in ranks) / len(ranks),
             "retrieval_ms_per_question": 1000 * retrieval_s / len(ranks),
             "answer_sample": len(answered),
             "answer_accuracy": sum(a["correct"] for a in answered) / len(answered) if answered else None,
-            "abstained": sum(a["abstained"] for a in answered), "answers": answered,
-        }  # fmt: skip
+            "abstained": sum(a["abstained"] for a in answered),
+            "answers": answered,
+        }
         figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in results[name].items() if k != "answers"}
         print(f"{name}: {figures}")
     (out / "xquad.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))

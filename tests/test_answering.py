@@ -4,6 +4,7 @@ from assistant import Answer, answer, retrieve, stream_answer
 from assistant.errors import AssistantError, InputError, LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.prompts import REFUSAL
+
 from fakes import SAMPLE_ARTICLES, answer_from, make_pipeline, write_articles
 
 COST = "The harbour cost 40 million euros"
@@ -17,7 +18,9 @@ def indexed(tmp_path, respond, **overrides):
 
 
 def test_answer_cites_a_verbatim_quote(tmp_path):
-    pipeline = indexed(tmp_path, answer_from(COST, "The harbour cost 40 million euros, a city official told the Herald"))
+    pipeline = indexed(
+        tmp_path, answer_from(COST, "The harbour cost 40 million euros, a city official told the Herald")
+    )
     result = answer("How much did the harbour cost?", pipeline=pipeline)
     assert not result.abstained
     assert result.text.endswith("[1].") and "40 million" in result.text
@@ -108,6 +111,7 @@ def test_empty_index_says_how_to_fill_it(tmp_path):
 
 def test_scoring_embeddings_are_remembered_and_equal_to_the_model():
     from assistant.evidence import CachedEmbeddings
+
     from fakes import FakeEmbedding
 
     class Counting(FakeEmbedding):

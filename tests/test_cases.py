@@ -39,7 +39,9 @@ def test_the_news_benchmark_has_the_promised_mix():
     assert kinds["cross_en_on_de"] >= 0.3 * answerable and kinds["cross_de_on_en"] >= 0.2 * answerable
     assert all(c.language == "en" and c.cite[0].startswith("de_") for c in cases if c.kind == "cross_en_on_de")
     assert all(c.language == "de" and c.cite[0].startswith("en_") for c in cases if c.kind == "cross_de_on_en")
-    assert all(len({s.doc_id for g in c.evidence for s in g}) >= 2 for c in cases if c.kind in ("two_articles", "conflict"))
+    assert all(
+        len({s.doc_id for g in c.evidence for s in g}) >= 2 for c in cases if c.kind in ("two_articles", "conflict")
+    )
     languages = Counter(path.name[:2] for path in found.corpus_dir.glob("*.txt"))
     assert languages["de"] >= 25 and languages["en"] >= 25
 

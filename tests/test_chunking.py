@@ -3,7 +3,9 @@ from hypothesis import strategies as st
 
 from assistant.chunking import chunk_spans, sentence_spans
 
-TEXT = "Sie und Kevin waren von 2004 bis 2007 verheiratet. Er zog nach Hawaii!\n\nCaption line one\nDr. Smith said: yes."
+TEXT = (
+    "Sie und Kevin waren von 2004 bis 2007 verheiratet. Er zog nach Hawaii!\n\nCaption line one\nDr. Smith said: yes."
+)
 
 
 def test_sentences_are_exact_offsets_and_lines_end_sentences():

@@ -5,7 +5,9 @@ LIMIT = 1_000_000
 
 def test_seed_format_gives_date_title_language(tmp_path):
     path = tmp_path / "003_x.txt"
-    path.write_text("date 2023-12-09 'Baby Steps': Mom Cautious\nWill they reunite? The source said so.", encoding="utf-8")
+    path.write_text(
+        "date 2023-12-09 'Baby Steps': Mom Cautious\nWill they reunite? The source said so.", encoding="utf-8"
+    )
     article = read_article(path, LIMIT)
     assert isinstance(article, Article)
     assert (article.doc_id, article.published, article.language) == ("003_x", "2023-12-09", "en")
@@ -15,7 +17,11 @@ def test_seed_format_gives_date_title_language(tmp_path):
 
 def test_german_text_and_long_first_line_title(tmp_path):
     path = tmp_path / "000_y.txt"
-    path.write_text("Britney Spears (42) scheint nach langer Zeit der Entfremdung wieder zu ihrem jüngsten Sohn gefunden zu haben. " * 3, encoding="utf-8")
+    path.write_text(
+        "Britney Spears (42) scheint nach langer Zeit der Entfremdung wieder zu ihrem jüngsten Sohn gefunden zu haben. "
+        * 3,
+        encoding="utf-8",
+    )
     article = read_article(path, LIMIT)
     assert article.language == "de"
     assert article.title.startswith("Britney Spears (42) scheint") and len(article.title) <= 140

@@ -4,6 +4,7 @@ import pytest
 
 from assistant.errors import AssistantError
 from assistant.indexing import index_paths
+
 from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
 
 

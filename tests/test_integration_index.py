@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import SEEDS
 
 from assistant import retrieve
 from assistant.indexing import index_paths
-from conftest import SEEDS
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,9 @@ def test_a_fresh_process_reloads_the_index_without_indexing(seed_pipeline, seed_
         "print(json.dumps({'doc_id': p.doc_id, 'text': p.text, 'chunks': default_pipeline().store.chunk_count()}))\n"
     )
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(seed_settings.index_dir)}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300, check=True
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["doc_id"] == GERMAN and "2004 bis 2007" in result["text"]
     assert result["chunks"] == seed_pipeline.store.chunk_count()

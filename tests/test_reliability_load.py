@@ -8,12 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import SEEDS
 
 from assistant import Pipeline
 from assistant.indexing import index_paths
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.ui import launch
-from conftest import SEEDS
+
 from support import free_port, text_of
 
 pytestmark = [pytest.mark.llm, pytest.mark.browser]
@@ -59,9 +60,14 @@ def test_eight_concurrent_sessions(seed_pipeline, tmp_path):
         assert fact in reply, (question, reply)  # answered, and with its own session's answer
         assert "⛔" not in reply
     latencies = sorted(r[3] for r in results)
-    figures = {"sessions": len(results), "wall_s": wall, "throughput_answers_per_min": 60 * len(results) / wall,
-               "p50_s": statistics.median(latencies), "p95_s": latencies[int(0.95 * (len(latencies) - 1))],
-               "peak_rss_growth_mb": rss_after - rss_before}  # fmt: skip
+    figures = {
+        "sessions": len(results),
+        "wall_s": wall,
+        "throughput_answers_per_min": 60 * len(results) / wall,
+        "p50_s": statistics.median(latencies),
+        "p95_s": latencies[int(0.95 * (len(latencies) - 1))],
+        "peak_rss_growth_mb": rss_after - rss_before,
+    }
     out = PROJECT_ROOT / "tests" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(figures, indent=2))

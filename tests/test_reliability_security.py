@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from assistant import Pipeline
 from assistant.settings import Settings
 from assistant.ui import launch
+
 from fakes import FakeEmbedding, FakeLLM
 from support import free_port
 
@@ -33,7 +34,7 @@ def test_credentials_are_required_when_set(tmp_path):
     pipeline = Pipeline(settings, embed_model=FakeEmbedding(), llm=FakeLLM(lambda p: ""))
     app = launch(settings, pipeline, prevent_thread_lock=True, quiet=True)
     try:
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 (gradio_client has no dedicated error for a refused login)
             Client(app.local_url, verbose=False)
         client = Client(app.local_url, auth=("editor", "s3cret"), verbose=False)
         chat, _, _ = client.predict("", [], api_name="/ask")

@@ -49,6 +49,13 @@ def test_evidence_needs_every_group_and_any_span_of_a_group():
     assert not scoring.evidence_found([[_span("a", 10, 20)], [_span("b", 0, 5)]], shown)
 
 
+def test_right_articles_are_any_alternative_of_every_group():
+    conflict = Case(id="c", kind="conflict", language="en", question="q", cite=["a", "b"],
+                    evidence=[[_span("a", 0, 5), _span("c", 0, 5)], [_span("b", 0, 5)]])  # fmt: skip
+    assert scoring.cites_right_articles(["c", "b"], conflict) and scoring.cites_right_articles(["a", "b"], conflict)
+    assert not scoring.cites_right_articles(["a", "c"], conflict)
+
+
 def test_citations_from_the_wrong_place_are_told_apart():
     groups = [[_span("a", 100, 150)]]
     assert scoring.cites_evidence([Passage("a", "", "", 140, 200, 1.0)], groups)
@@ -69,7 +76,9 @@ def test_the_verdict_per_kind():
     assert scoring.answer_correct(trap, True, "") and not scoring.answer_correct(trap, False, "It cost 40.")
     assert scoring.answer_correct(premise, True, "") and scoring.answer_correct(premise, False, "It cost 40, not more.")
     assert not scoring.answer_correct(premise, False, "It cost 80 and then 40.")
-    assert scoring.answer_correct(plain, False, "40 million euros") and not scoring.answer_correct(plain, False, "40 million")
+    assert scoring.answer_correct(plain, False, "40 million euros") and not scoring.answer_correct(
+        plain, False, "40 million"
+    )
     assert not scoring.answer_correct(plain, True, "40 million euros")
 
 
@@ -83,16 +92,52 @@ def test_abstention_and_verifiability():
 
 def test_summary_counts_stages_over_answerable_cases_and_the_gate_names_what_fell():
     rows = [
-        {"kind": "same_language", "retrieval_recall": True, "candidate_first": False, "candidate_any": True, "word_overlap": 0.5,
-         "correct": True, "shown": True, "abstained": False, "nonsense": False, "citation_correct": True, "verifiable": True,
-         "latency_s": 2.0, "uncached_tokens": 300},
-        {"kind": "same_language", "retrieval_recall": False, "candidate_first": False, "candidate_any": False, "word_overlap": 0.1,
-         "correct": False, "shown": False, "abstained": True, "nonsense": False, "citation_correct": None, "verifiable": True,
-         "latency_s": 4.0, "uncached_tokens": 340},
-        {"kind": "unanswerable", "retrieval_recall": None, "candidate_first": None, "candidate_any": None, "word_overlap": None,
-         "correct": False, "shown": None, "abstained": False, "nonsense": True, "citation_correct": None, "verifiable": True,
-         "latency_s": 3.0, "uncached_tokens": 320},
-    ]  # fmt: skip
+        {
+            "kind": "same_language",
+            "retrieval_recall": True,
+            "candidate_first": False,
+            "candidate_any": True,
+            "word_overlap": 0.5,
+            "correct": True,
+            "shown": True,
+            "abstained": False,
+            "nonsense": False,
+            "citation_correct": True,
+            "verifiable": True,
+            "latency_s": 2.0,
+            "uncached_tokens": 300,
+        },
+        {
+            "kind": "same_language",
+            "retrieval_recall": False,
+            "candidate_first": False,
+            "candidate_any": False,
+            "word_overlap": 0.1,
+            "correct": False,
+            "shown": False,
+            "abstained": True,
+            "nonsense": False,
+            "citation_correct": None,
+            "verifiable": True,
+            "latency_s": 4.0,
+            "uncached_tokens": 340,
+        },
+        {
+            "kind": "unanswerable",
+            "retrieval_recall": None,
+            "candidate_first": None,
+            "candidate_any": None,
+            "word_overlap": None,
+            "correct": False,
+            "shown": None,
+            "abstained": False,
+            "nonsense": True,
+            "citation_correct": None,
+            "verifiable": True,
+            "latency_s": 3.0,
+            "uncached_tokens": 320,
+        },
+    ]
     summary = summarize(rows)
     assert summary["retrieval_recall"] == 0.5 and summary["candidate_recall_first"] == 0.0
     assert summary["accuracy_given_evidence"] == 1.0 and summary["declined_given_evidence"] == 0.0

@@ -10,13 +10,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
 from assistant import Pipeline, answer
 from assistant.errors import LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.models import llm_path
 from assistant.settings import Settings
-from conftest import SEEDS
+
 from support import free_port
 
 pytestmark = pytest.mark.server
@@ -51,8 +52,11 @@ def chroma_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
     chroma = str(Path(sys.executable).with_name("chroma"))
-    process = start([chroma, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
-                    f"http://127.0.0.1:{port}/api/v2/heartbeat", folder / "chroma.log")  # fmt: skip
+    process = start(
+        [chroma, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        f"http://127.0.0.1:{port}/api/v2/heartbeat",
+        folder / "chroma.log",
+    )
     yield port
     stop(process)
 
@@ -74,11 +78,30 @@ def test_index_and_answer_through_a_chroma_server(chroma_server, seed_pipeline, 
 @pytest.mark.llm
 def test_answer_through_an_openai_compatible_llm_server(seed_pipeline, seed_settings, tmp_path):
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(llm_path(seed_settings)), "--host", "127.0.0.1",
-               "--port", str(port), "--n_threads", "2", "--n_ctx", "4096", "--model_alias", "local", "--chat_format", "chatml"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(llm_path(seed_settings)),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        "2",
+        "--n_ctx",
+        "4096",
+        "--model_alias",
+        "local",
+        "--chat_format",
+        "chatml",
+    ]
     process = start(command, f"http://127.0.0.1:{port}/v1/models", tmp_path / "llama-server.log")
     try:
-        settings = seed_settings.model_copy(update={"llm_backend": "openai", "llm_api_base": f"http://127.0.0.1:{port}/v1"})
+        settings = seed_settings.model_copy(
+            update={"llm_backend": "openai", "llm_api_base": f"http://127.0.0.1:{port}/v1"}
+        )
         pipeline = Pipeline(settings, embed_model=seed_pipeline.embed_model, store=seed_pipeline.store)
         result = answer("When did Kevin move to Hawaii?", pipeline=pipeline)
         assert not result.abstained and "August" in result.text and "2023" in result.text
@@ -91,8 +114,13 @@ def test_an_llm_server_that_is_down_gives_one_clear_error(tmp_path):
     from fakes import SAMPLE_ARTICLES, FakeEmbedding, write_articles
 
     write_articles(tmp_path / "corpus", SAMPLE_ARTICLES)
-    settings = Settings(index_dir=tmp_path / "index", llm_backend="openai", llm_api_base=f"http://127.0.0.1:{free_port()}/v1",
-                        llm_timeout=5, min_relevance=0.0)  # fmt: skip
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        llm_backend="openai",
+        llm_api_base=f"http://127.0.0.1:{free_port()}/v1",
+        llm_timeout=5,
+        min_relevance=0.0,
+    )
     pipeline = Pipeline(settings, embed_model=FakeEmbedding())
     index_paths(pipeline, [tmp_path / "corpus"])
     with pytest.raises(LLMUnavailable, match="did not answer") as error:

@@ -4,20 +4,29 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
 from assistant import Pipeline
 from assistant.indexing import index_paths
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.ui import launch
-from conftest import SEEDS
+
 from support import free_port, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.llm]
 
 OUT = PROJECT_ROOT / "tests" / "out"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +86,9 @@ def test_empty_question_shows_a_readable_error(page):
 
 def test_uploaded_article_is_indexed_and_listed(page, tmp_path):
     article = tmp_path / "harbour news.md"
-    article.write_text("# Harbour opens in Nordstadt\nThe new harbour of Nordstadt opened on Monday after three years of work.")
+    article.write_text(
+        "# Harbour opens in Nordstadt\nThe new harbour of Nordstadt opened on Monday after three years of work."
+    )
     page.click("#corpus button, #corpus .label-wrap")
     page.set_input_files("#upload input[type=file]", str(article))
     page.click("#add")

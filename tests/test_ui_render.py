@@ -7,7 +7,9 @@ from assistant.errors import InputError
 from assistant.retrieval import Passage
 from assistant.ui import render_answer, render_sources, save_upload
 
-ARTICLE = "Britney habe stets betont, wie wichtig ihr ihre Familie ist. Sie und Kevin waren von 2004 bis 2007 verheiratet."
+ARTICLE = (
+    "Britney habe stets betont, wie wichtig ihr ihre Familie ist. Sie und Kevin waren von 2004 bis 2007 verheiratet."
+)
 QUOTE = "Sie und Kevin waren von 2004 bis 2007 verheiratet."
 START = ARTICLE.index(QUOTE)
 
