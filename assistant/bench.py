@@ -113,10 +113,6 @@ def bench_indexing(settings: Settings, work: Path, articles: int) -> dict:
 
 
 # ---------------------------------------------------------------- answering
-def _prompt_tokens(llm, text: str) -> int:
-    return len(llm._model.tokenize(text.encode(), add_bos=False))
-
-
 def bench_answering(settings: Settings, seeds_index: Path) -> dict:
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.llms import ChatMessage
@@ -124,7 +120,7 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
     from .answering import answer, build_messages
     from .corpus import detect_question_language
     from .evidence import evidence_batches, rank_evidence
-    from .llm import chatml
+    from .llm import uncached_prompt_tokens
     from .pipeline import Pipeline
     from .scoring import fact_recall
 
@@ -139,16 +135,9 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
     warm = model.save_state()
     for question, facts in zip(QUESTIONS, FACTS):
         nodes = engine.retrieve(question)
-        default_prompt = chatml(
-            [
-                ChatMessage(
-                    role="user",
-                    content=engine._response_synthesizer._text_qa_template.format(
-                        context_str="\n\n".join(n.get_content() for n in nodes), query_str=question
-                    ),
-                )
-            ]
-        )
+        context = "\n\n".join(n.get_content() for n in nodes)
+        default_prompt = engine._response_synthesizer._text_qa_template.format(context_str=context, query_str=question)
+        default_messages = [ChatMessage(role="user", content=default_prompt)]
         started = time.perf_counter()
         stock = engine.query(question)
         default_s = time.perf_counter() - started
@@ -177,11 +166,10 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
                 "ours_generation_s": ours.timings["generation_s"],
                 "raw_llm_s": raw_s,
                 "default_engine_s": default_s,
-                "ours_prompt_tokens": _prompt_tokens(llm, chatml(messages)),
-                "default_prompt_tokens": _prompt_tokens(llm, default_prompt),
+                "ours_prompt_tokens": llm.count_tokens(messages),
+                "default_prompt_tokens": llm.count_tokens(default_messages),
                 # the constant instructions stay in llama.cpp's cache between questions; the rest is processed anew
-                "ours_uncached_prompt_tokens": _prompt_tokens(llm, chatml(messages))
-                - _prompt_tokens(llm, chatml(messages[:1])),
+                "ours_uncached_prompt_tokens": uncached_prompt_tokens(llm, messages),
                 "ours_fact_recall": 0.0 if ours.abstained else fact_recall(ours.text, facts),
                 "default_fact_recall": fact_recall(str(stock), facts),
                 "ours_answer": ours.text,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from . import scoring
 from .answering import answer, build_messages, select_evidence
 from .cases import KINDS, Case, load_cases
 from .corpus import detect_question_language
+from .llm import uncached_prompt_tokens
 from .settings import Settings
 from .suites import Suite, materialise
 from .text import content_tokens
@@ -68,16 +70,12 @@ def offline_row(pipeline, case: Case) -> dict:
 def uncached_tokens(pipeline, case: Case, history) -> int | None:
     """Tokens of the first prompt that llama.cpp's cache does not already hold (all but the constant system
     prompt); None for a server backend, whose tokenizer is not at hand."""
-    model = getattr(pipeline.llm, "_model", None)
     selection = select_evidence(pipeline, case.question, history)
-    if model is None or not selection.batches:
+    if not selection.batches:
         return None
-    from .llm import chatml
-
     language = detect_question_language(case.question)
     messages = build_messages(pipeline.prompts, selection.batches[0], case.question, language, history)
-    count = lambda text: len(model.tokenize(text.encode(), add_bos=False))  # noqa: E731
-    return count(chatml(messages)) - count(chatml(messages[:1]))
+    return uncached_prompt_tokens(pipeline.llm, messages)
 
 
 def llm_row(pipeline, case: Case) -> dict:
@@ -256,9 +254,11 @@ def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), 
     rows = [offline_row(pipeline, case) for case in cases]
     offline_s = time.perf_counter() - started
     if run.llm != "none":
-        for case, row in zip(cases, rows):
-            if case.id in chosen:
-                row.update(llm_row(pipeline, case))
+        asked = [(case, row) for case, row in zip(cases, rows) if case.id in chosen]
+        for number, (case, row) in enumerate(asked, 1):
+            row.update(llm_row(pipeline, case))
+            if number % 10 == 0 or number == len(asked):
+                print(f"answered {number}/{len(asked)}", file=sys.stderr, flush=True)
     baseline = {}
     if run.llm != "none" and run.baseline:
         asked = sorted((c for c in cases if c.id in chosen and not c.history), key=lambda c: c.id)

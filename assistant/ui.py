@@ -21,12 +21,9 @@ from .text import MARKER
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "When were Britney Spears and Kevin Federline married?",
-    "When did Kevin move to Hawaii?",
-    "Wie alt ist Lynne Spears?",
-    "Wie heißt Kevins Anwalt?",
-]
+EXAMPLE_COUNT = 4
+# A question about an article, in the article's language, naming its title and date.
+_EXAMPLE = {"de": "Was berichtet „{title}“ ({date})?", "en": "What does “{title}” ({date}) report?"}
 CONTEXT_CHARS = 220
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 CSS = """
@@ -71,6 +68,17 @@ def render_sources(result: Answer, article_text) -> str:
             f"<div>…{html.escape(before)}<mark>{html.escape(c.quote)}</mark>{html.escape(after)}…</div></div>"
         )
     return "".join(parts)
+
+
+def example_questions(store, count: int = EXAMPLE_COUNT) -> list[str]:
+    """Questions about the newest indexed articles (none for an empty index): examples that fit this corpus."""
+    newest = sorted(store.articles(), key=lambda a: (a.metadata.get("published", ""), a.doc_id), reverse=True)
+    return [
+        _EXAMPLE.get(a.metadata.get("language"), _EXAMPLE["en"]).format(
+            title=a.metadata.get("title", a.doc_id).rstrip(".?!"), date=a.metadata.get("published") or "undated"
+        )
+        for a in newest[:count]
+    ]
 
 
 def corpus_rows(store) -> list[list]:
@@ -174,7 +182,9 @@ def build_app(pipeline):
                 with gr.Row():
                     ask = gr.Button("Ask", variant="primary", elem_id="ask")
                     clear = gr.Button("New conversation", elem_id="new-conversation")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                examples = example_questions(pipeline.store)
+                if examples:
+                    gr.Examples(examples, inputs=question, label="Examples from the indexed articles")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML("<i>The sources of each answer appear here.</i>", elem_id="sources")

@@ -21,16 +21,28 @@ def test_any_bytes_become_an_article_or_a_reason_never_an_exception(tmp_path, ra
         assert result.text and result.text == result.text.strip()
 
 
+WORDS = st.lists(
+    st.sampled_from(["harbour", "opened", "Monday", "Bahnhof", "gebaut", "1998", "mayor", "ships"]),
+    min_size=3,
+    max_size=12,
+)
+
+
 @settings(max_examples=200, deadline=None)
-@given(TEXT, st.lists(st.tuples(st.integers(0, 600), st.integers(1, 200)), min_size=1, max_size=5), TEXT)
-def test_every_quote_the_verifier_returns_is_verbatim_in_its_article(article, spans, raw):
-    evidence = []
-    for start, length in spans:
-        start = min(start, max(len(article) - 1, 0))
-        end = min(start + length, len(article))
-        if end > start:
-            evidence.append(Evidence("d", "t", article[start:end], start, end, 0.5, "en", ""))
-    markers = " ".join(f"[{n}]" for n in range(1, len(evidence) + 1))
-    checked = verify_answer(f"{raw} {markers}.", "q", evidence, lambda claim, sources: 1.0, 0.0, 0.0)
+@given(WORDS, TEXT, st.lists(st.tuples(st.integers(0, 600), st.integers(1, 200)), max_size=4))
+def test_every_quote_the_verifier_returns_is_verbatim_in_its_article(words, noise, spans):
+    """An answer that restates a sentence of the article, among other evidence cut anywhere in it: the
+    restated sentence is quoted, and every quote is the article's text at its offsets."""
+    claim = " ".join(words) + "."
+    article = f"{noise} {claim} {noise}"
+    start = article.index(claim)
+    evidence = [Evidence("d", "t", claim, start, start + len(claim), 0.5, "en", "")]
+    for begin, length in spans:
+        begin = min(begin, max(len(article) - 1, 0))
+        end = min(begin + length, len(article))
+        if end > begin and article[begin:end].strip():
+            evidence.append(Evidence("d", "t", article[begin:end], begin, end, 0.5, "en", ""))
+    checked = verify_answer(f"{claim[:-1]} [1].", "q", evidence, lambda claim, sources: 1.0, 0.0, 0.0)
+    assert checked.quotes  # the restated claim is supported, so it is quoted
     for quote in checked.quotes:
         assert article[quote.start : quote.end] == quote.sentence

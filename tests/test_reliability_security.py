@@ -1,6 +1,8 @@
 """Security defaults: loopback binding, credentials when exposed, no telemetry."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -12,6 +14,8 @@ from assistant.ui import launch
 from fakes import FakeEmbedding, FakeLLM
 from support import free_port
 
+TELEMETRY = ("ANONYMIZED_TELEMETRY", "GRADIO_ANALYTICS_ENABLED", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
 
 def test_defaults_bind_loopback_and_exposure_needs_credentials():
     assert Settings().ui_host == "127.0.0.1"
@@ -20,10 +24,16 @@ def test_defaults_bind_loopback_and_exposure_needs_credentials():
 
 
 def test_telemetry_is_off_once_the_pipeline_exists(tmp_path):
+    """In a process whose environment says nothing (conftest sets these variables for the tests themselves)."""
+    quiet = {k: v for k, v in os.environ.items() if k not in TELEMETRY}
+    script = (
+        "import os; from assistant import Pipeline; from assistant.settings import Settings; "
+        f"p = Pipeline(Settings(index_dir={str(tmp_path)!r})); "
+        "print([os.environ.get(k) for k in ('ANONYMIZED_TELEMETRY', 'GRADIO_ANALYTICS_ENABLED', 'HF_HUB_OFFLINE')])"
+    )
+    found = subprocess.run([sys.executable, "-c", script], env=quiet, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "['False', 'False', '1']"
     pipeline = Pipeline(Settings(index_dir=tmp_path), embed_model=FakeEmbedding(), llm=FakeLLM(lambda p: ""))
-    assert os.environ["ANONYMIZED_TELEMETRY"] == "False"
-    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
-    assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert pipeline.store.client.get_settings().anonymized_telemetry is False
 
 

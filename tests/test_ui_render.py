@@ -56,3 +56,19 @@ def test_upload_refuses_other_types_and_big_files(tmp_path):
     big.write_text("x" * 20_000)
     with pytest.raises(InputError, match="limit"):
         save_upload(str(big), tmp_path / "corpus", 10_000)
+
+
+def test_examples_come_from_the_indexed_articles_with_their_dates(tmp_path):
+    from assistant.indexing import index_paths
+    from assistant.ui import example_questions
+
+    from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
+
+    pipeline = make_pipeline(tmp_path)
+    assert example_questions(pipeline.store) == []  # an empty index shows none
+    write_articles(tmp_path / "corpus", SAMPLE_ARTICLES)
+    index_paths(pipeline, [tmp_path / "corpus"])
+    examples = example_questions(pipeline.store)
+    assert examples[0] == "What does “Harbour opens” (2021-05-04) report?"
+    assert examples[1].startswith("Was berichtet „Der Bahnhof wurde 1998 gebaut")
+    assert "(undated)" in examples[1] and not any("Britney" in e for e in examples)
