@@ -117,9 +117,8 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.llms import ChatMessage
 
-    from .answering import answer, build_messages
+    from .answering import answer, build_messages, select_evidence
     from .corpus import detect_question_language
-    from .evidence import evidence_batches, rank_evidence
     from .llm import uncached_prompt_tokens
     from .pipeline import Pipeline
     from .scoring import fact_recall
@@ -142,15 +141,7 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
         stock = engine.query(question)
         default_s = time.perf_counter() - started
         language = detect_question_language(question)
-        ranked = rank_evidence(
-            pipeline.scoring_embeddings,
-            question,
-            pipeline.retrieve(question),
-            pipeline.article_text,
-            settings.evidence_sentences,
-            settings.min_relevance,
-        )
-        first = evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text)[0]
+        first = select_evidence(pipeline, question).batches[0]
         messages = build_messages(pipeline.prompts, first, question, language, ())
         model.load_state(warm)
         started = time.perf_counter()

@@ -100,7 +100,13 @@ def cmd_xquad(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assistant", description="Grounded answers from news articles.")
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Grounded answers from news articles.",
+        epilog="Data folders: in a source checkout, index/ and seeds/ beside the package; installed, "
+        "~/.local/share/newsdesk-qa/index and ~/.local/share/newsdesk-qa/articles (XDG_DATA_HOME moves both; "
+        "ASSISTANT_INDEX_DIR and ASSISTANT_CORPUS_DIR set each). Models are built once into ~/.cache/newsdesk-qa.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("models", help="build and verify the bundled models (idempotent)")

@@ -10,11 +10,29 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the source checkout, when running from one
 
 
 def _default_cache() -> Path:
     return Path.home() / ".cache" / "newsdesk-qa"
+
+
+def _in_checkout() -> bool:
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "seeds").is_dir()
+
+
+def _data_dir() -> Path:
+    """Where an installed tool keeps its index and articles: the user's data folder (XDG)."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "newsdesk-qa"
+
+
+def _default_corpus() -> Path:
+    return PROJECT_ROOT / "seeds" if _in_checkout() else _data_dir() / "articles"
+
+
+def _default_index() -> Path:
+    return PROJECT_ROOT / "index" if _in_checkout() else _data_dir() / "index"
 
 
 class Settings(BaseSettings):
@@ -22,13 +40,16 @@ class Settings(BaseSettings):
 
     # --- where things live
     corpus_dir: Path = Field(
-        PROJECT_ROOT / "seeds", description="Folder of articles that `assistant index` reads by default."
+        default_factory=_default_corpus,
+        description="Folder of articles that `assistant index` reads by default and chat uploads go to: `seeds/` in a source checkout, else ~/.local/share/newsdesk-qa/articles.",
     )
     index_dir: Path = Field(
-        PROJECT_ROOT / "index",
-        description="Folder of the persistent index (Chroma files, article store, keyword index).",
+        default_factory=_default_index,
+        description="Folder of the persistent index (Chroma files, article store, keyword index): `index/` in a source checkout, else ~/.local/share/newsdesk-qa/index.",
     )
-    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt templates, loaded by file name.")
+    prompts_dir: Path = Field(
+        PACKAGE_DIR / "prompts", description="Folder of prompt templates (shipped in the package), loaded by file name."
+    )
     cache_dir: Path = Field(
         default_factory=_default_cache, description="Where provisioned models are built once and kept."
     )

@@ -3,12 +3,12 @@ from pydantic import ValidationError
 
 from assistant.errors import AssistantError
 from assistant.prompts import REFUSAL, Prompts, load_prompt
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import PACKAGE_DIR, PROJECT_ROOT, Settings
 
 
 def test_project_prompts_load_and_carry_the_refusal_phrase():
-    prompts = Prompts(PROJECT_ROOT / "prompts")
-    assert REFUSAL in prompts.system
+    prompts = Prompts(Settings().prompts_dir)
+    assert REFUSAL in prompts.system and Settings().prompts_dir == PACKAGE_DIR / "prompts"
 
 
 def test_a_prompt_with_a_wrong_variable_fails_on_load(tmp_path):
@@ -26,3 +26,13 @@ def test_exposing_the_ui_requires_credentials():
     with pytest.raises(ValidationError, match="USERNAME"):
         Settings(ui_host="0.0.0.0")
     assert Settings(ui_host="0.0.0.0", ui_username="a", ui_password="b").ui_host == "0.0.0.0"
+
+
+def test_data_folders_sit_beside_a_checkout_and_in_the_user_data_folder_when_installed(monkeypatch, tmp_path):
+    from assistant import settings
+
+    assert Settings().index_dir == PROJECT_ROOT / "index" and Settings().corpus_dir == PROJECT_ROOT / "seeds"
+    monkeypatch.setattr(settings, "_in_checkout", lambda: False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert Settings().index_dir == tmp_path / "newsdesk-qa" / "index"
+    assert Settings().corpus_dir == tmp_path / "newsdesk-qa" / "articles"
