@@ -166,6 +166,7 @@ def select_evidence(pipeline, question: str, history: History = ()) -> Selection
         pipeline.article_text,
         settings.evidence_sentences,
         settings.min_relevance,
+        settings.evidence_previous_sentence,
     )
     return Selection(query, passages, evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text))
 

@@ -73,7 +73,7 @@ def _detector():
 def _question_detector():
     from lingua import Language, LanguageDetectorBuilder
 
-    # Questions are short ("Wer ist Britneys Manager?"), where low-accuracy mode guesses; two languages keep it cheap.
+    # Questions are short ("Wer leitet den Verein?"), where low-accuracy mode guesses; two languages keep it cheap.
     return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()
 
 

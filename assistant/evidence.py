@@ -135,6 +135,7 @@ def rank_evidence(
     article_text: Callable[[str], str],
     limit: int,
     min_relevance: float,
+    with_previous: bool = True,
 ) -> list[Evidence]:
     """Up to `limit` snippets, best first: each a sentence that matches the question, with the sentence before it.
 
@@ -157,7 +158,7 @@ def rank_evidence(
     for e in sorted(scored, key=lambda e: -e.score)[:limit]:
         if e.score < min_relevance:
             break
-        context = before.get((e.doc_id, e.start))
+        context = before.get((e.doc_id, e.start)) if with_previous else None
         if context is not None:
             e = replace(e, sentence=article_text(e.doc_id)[context.start : e.end], start=context.start)
         ranked.append(e)

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         ge=1,
         description="Evidence snippets per LLM prompt, best first; the next ones are tried only if the model finds no answer.",
     )
+    evidence_previous_sentence: bool = Field(
+        True, description="Show each evidence sentence with the sentence before it (which resolves 'she', 'the club')."
+    )
     min_relevance: float = Field(
         0.75,
         description="Lowest question/sentence similarity (cosine) for a sentence to count as evidence; with none left the assistant abstains without calling the LLM.",

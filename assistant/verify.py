@@ -86,7 +86,7 @@ def verify_answer(
 
     A sentence is supported when every number in it stands in the evidence it cites, the evidence adds something
     the question did not say, and either enough of its words stand in that evidence or the question (restating
-    the question is no new claim: "Lynne Spears is 68" cites only the "her mother, 68" sentence), or it is close
+    the question is no new claim: "Anna Berg is 51" rests on the "Anna Berg (51)" sentence), or it is close
     in meaning to that evidence (answers in the other language than the article's). Sentences about what the
     articles do not say make no claim; they are kept only beside a supported one (a corrected false premise).
     """
@@ -167,7 +167,7 @@ def narrow_quote(snippet: Evidence, claims: Sequence[str]) -> Evidence:
 
 
 def _attach(claim: str, markers: str) -> str:
-    """Put markers before the sentence's final punctuation: "... 2007 [1]."."""
+    """Put markers before the sentence's final punctuation: "... 2001 [1]."."""
     if claim and claim[-1] in ".!?":
         return f"{claim[:-1].rstrip()} {markers}{claim[-1]}"
     return f"{claim} {markers}"

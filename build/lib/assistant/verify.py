@@ -1,0 +1,177 @@
+"""Post-generation checks: markers point at shown evidence, each answer sentence is supported by what it cites,
+and every quote is verbatim in its article. What fails is dropped; an answer with nothing left abstains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from .chunking import sentence_spans
+from .evidence import Evidence, addresses_the_model
+from .prompts import REFUSAL
+from .text import MARKER, content_tokens
+
+_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+\])*(?=\s|$)")
+_NUMBER = re.compile(r"\d+")
+_ABOUT_SOURCES = re.compile(r"\b(articles?|evidence|artikel\w*|quellen?)\b")
+# "do not say / does not mention" and "sagen nichts / erwähnen ... nicht": the sources not saying something,
+# as opposed to a sourced fact that is negative ("the article states she had not seen her mother").
+_NOT_SAID = re.compile(
+    r"(\bnot|\bno|n['’]t)\s+(\w+\s+)?(say|mention|state|contain|cover|provide|specify|give|include|answer)\w*"
+    r"|\b(sag|erwähn|nenn|enthalt|enthält|geben|gibt|beantwort)\w*\b.{0,60}\b(nicht|nichts|kein\w*)\b"
+)
+
+Similarity = Callable[[str, Sequence[str]], float]  # answer sentence vs cited sentences -> best cosine
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str  # the answer with markers renumbered [1]..[m] in order of first use
+    used: list[int]  # evidence indices (0-based) behind [1]..[m]
+    dropped: list[str] = field(default_factory=list)  # sentences removed as unsupported
+    refused: bool = False  # the model said the evidence does not answer the question
+    quotes: list[Evidence] = field(default_factory=list)  # behind [1]..[m]: the cited sentences of each snippet
+
+
+def split_sentences(text: str) -> list[str]:
+    """Answer sentences, each keeping the markers that follow its full stop."""
+    out, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        out.append(text[start : match.end()].strip())
+        start = match.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def lexical_support(claim: str, sources: Sequence[str]) -> float:
+    """Share of the claim's content words found in the sources (1.0 for a claim with none)."""
+    tokens = content_tokens(claim)
+    if not tokens:
+        return 1.0
+    known = set(content_tokens(" ".join(sources)))
+    return sum(t in known for t in tokens) / len(tokens)
+
+
+def numbers_supported(claim: str, sources: Sequence[str]) -> bool:
+    """Every number in the claim appears in the sources: a year or age that is not there was made up."""
+    known = set(_NUMBER.findall(" ".join(sources)))
+    return all(n in known for n in _NUMBER.findall(claim))
+
+
+def is_refusal(sentence: str) -> bool:
+    """The refusal phrase, or a sentence about what the articles do not say ("The articles do not mention X")."""
+    core = MARKER.sub("", sentence).strip().lower()
+    return REFUSAL.lower().rstrip(".") in core or bool(_ABOUT_SOURCES.search(core) and _NOT_SAID.search(core))
+
+
+def evidence_adds(claim: str, sources: Sequence[str], question: str) -> bool:
+    """Some word or number of the claim that the question did not already hold stands in the sources."""
+    asked = set(content_tokens(question))
+    known = set(content_tokens(" ".join(sources)))
+    return any(t in known for t in content_tokens(claim) if t not in asked)
+
+
+def verify_answer(
+    raw: str,
+    question: str,
+    evidence: Sequence[Evidence],
+    similarity: Similarity,
+    lexical_threshold: float,
+    similarity_threshold: float,
+) -> Checked:
+    """Keep the supported sentences of `raw`, with valid, renumbered markers.
+
+    A sentence is supported when every number in it stands in the evidence it cites, the evidence adds something
+    the question did not say, and either enough of its words stand in that evidence or the question (restating
+    the question is no new claim: "Lynne Spears is 68" cites only the "her mother, 68" sentence), or it is close
+    in meaning to that evidence (answers in the other language than the article's). Sentences about what the
+    articles do not say make no claim; they are kept only beside a supported one (a corrected false premise).
+    """
+    kept: list[tuple[str, list[int]]] = []
+    dropped: list[str] = []
+    refused = False
+    texts = [e.sentence for e in evidence]
+    for sentence in split_sentences(raw):
+        if is_refusal(sentence):
+            refused = True
+            if REFUSAL.lower().rstrip(".") not in sentence.lower():
+                kept.append((MARKER.sub("", sentence).strip(), []))
+            continue
+        claim = MARKER.sub("", sentence).strip()
+        if not content_tokens(claim):  # bare punctuation or markers: no claim to check
+            continue
+        cited = sorted({int(n) - 1 for n in MARKER.findall(sentence)} & set(range(len(evidence))))
+
+        def supports(indices: list[int]) -> bool:
+            sources = [texts[i] for i in indices]
+            if all(addresses_the_model(t) for t in sources) and not set(content_tokens(claim)) & set(
+                content_tokens(question)
+            ):
+                return (
+                    False  # a claim taken only from injected instructions, unrelated to the question: obeyed, not cited
+                )
+            return (
+                bool(indices)
+                and numbers_supported(claim, sources)
+                and evidence_adds(claim, sources, question)
+                and (
+                    lexical_support(claim, [*sources, question]) >= lexical_threshold
+                    or similarity(claim, sources) >= similarity_threshold
+                )
+            )
+
+        # Repair: a missing or insufficient marker gains the one other evidence item that completes the support
+        # (small models often cite the sentence naming the person and not the one holding the number).
+        others = sorted(set(range(len(evidence))) - set(cited), key=lambda i: -lexical_support(claim, [texts[i]]))
+        options = ([cited] if cited else []) + [sorted([*cited, i]) for i in others]
+        cited = next((option for option in options if supports(option)), [])
+        if cited:
+            kept.append((claim, cited))
+        else:
+            dropped.append(claim)
+    if not any(cited for _, cited in kept):
+        return Checked("", [], dropped, refused)
+    used: list[int] = []
+    parts = []
+    for claim, cited in kept:
+        for i in cited:
+            if i not in used:
+                used.append(i)
+        markers = "".join(f"[{used.index(i) + 1}]" for i in cited)
+        parts.append(_attach(claim, markers) if markers else claim)
+    quotes = [narrow_quote(evidence[i], [claim for claim, cited in kept if i in cited]) for i in used]
+    return Checked(" ".join(parts), used, dropped, False, quotes)
+
+
+def narrow_quote(snippet: Evidence, claims: Sequence[str]) -> Evidence:
+    """The sentences of a snippet that carry the claims citing it: first the ones holding the claims' numbers,
+    else the one sharing most of their words. The quote stays verbatim: a sub-span of the snippet."""
+    spans = sentence_spans(snippet.sentence)
+    if len(spans) < 2:
+        return snippet
+    claim_text = " ".join(claims)
+    numbers = set(_NUMBER.findall(claim_text))
+    words = set(content_tokens(claim_text))
+
+    def score(span) -> tuple[int, int]:
+        tokens = set(content_tokens(snippet.sentence[span.start : span.end]))
+        return len(numbers & tokens), len(words & tokens)
+
+    with_numbers = [s for s in spans if score(s)[0] > 0]
+    chosen = with_numbers or [max(spans, key=score)]
+    start, end = chosen[0].start, chosen[-1].end
+    return replace(snippet, sentence=snippet.sentence[start:end], start=snippet.start + start, end=snippet.start + end)
+
+
+def _attach(claim: str, markers: str) -> str:
+    """Put markers before the sentence's final punctuation: "... 2007 [1]."."""
+    if claim and claim[-1] in ".!?":
+        return f"{claim[:-1].rstrip()} {markers}{claim[-1]}"
+    return f"{claim} {markers}"
+
+
+def quote_is_verbatim(article_text: str | None, quote: str, start: int, end: int) -> bool:
+    return article_text is not None and 0 <= start < end <= len(article_text) and article_text[start:end] == quote
