@@ -100,7 +100,11 @@ class Settings(BaseSettings):
         ge=100,
         description="Target chunk length in characters; chunks hold whole sentences and neighbours share one.",
     )
-    top_k: int = Field(6, ge=1, description="Passages kept after fusing dense and keyword retrieval.")
+    top_k: int = Field(
+        10,
+        ge=1,
+        description="Passages whose sentences compete for the evidence, after fusing dense and keyword retrieval (10 put the answer sentence among them for 94% of the news benchmark, 6 for 85%).",
+    )
     candidate_k: int = Field(20, ge=1, description="Candidates each retriever contributes before fusion.")
     evidence_sentences: int = Field(
         8,
