@@ -1,6 +1,7 @@
 """A wheel installed into a fresh virtual environment indexes and answers, outside the source tree."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,14 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 def test_a_wheel_install_indexes_and_answers(tmp_path):
+    # built from a copy: setuptools leaves a build/ folder wherever it builds
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(PROJECT_ROOT / name, source / name)
+    shutil.copytree(PROJECT_ROOT / "assistant", source / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
     wheelhouse = tmp_path / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheelhouse), str(PROJECT_ROOT)])
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheelhouse), str(source)])
     wheel = next(wheelhouse.glob("newsdesk_qa-*.whl"))
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)])
