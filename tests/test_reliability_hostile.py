@@ -40,8 +40,8 @@ def hostile_pipeline(seed_pipeline, tmp_path_factory):
     ("question", "fact"),
     [
         ("When did Kevin move to Hawaii?", "2023"),
-        ("Wie alt ist Lynne Spears?", "68"),
-        ("When were Britney Spears and Kevin Federline married?", "2007"),
+        ("Wie alt ist Britneys Schwester Jamie Lynn?", "32"),
+        ("Wann waren Britney und Kevin verheiratet?", "2007"),
     ],
 )
 def test_questions_about_the_corpus_stay_grounded(hostile_pipeline, question, fact):

@@ -21,11 +21,11 @@ pytestmark = [pytest.mark.llm, pytest.mark.browser]
 
 SESSIONS = [  # (question, a fact only its own answer holds)
     ("When did Kevin move to Hawaii?", "2023"),
-    ("Wie alt ist Lynne Spears?", "68"),
+    ("Wie alt ist Britneys Schwester Jamie Lynn?", "32"),
     ("When were Britney Spears and Kevin Federline married?", "2004"),
     ("What is the name of Kevin's lawyer?", "Kaplan"),
     ("How old is Jayden, Britney's youngest son?", "18"),
-    ("Wie heißt Britneys Manager?", "Cade Hudson"),
+    ("Who is Britney's manager?", "Cade Hudson"),
     ("Where did Lynne share photos of the mementos?", "Instagram"),
     ("What is Britney Spears' net worth?", "don't say"),
 ]

@@ -71,8 +71,8 @@ def test_index_and_answer_through_a_chroma_server(chroma_server, seed_pipeline, 
     assert not (tmp_path / "index" / "chroma").exists()  # the vectors live in the server
     again = index_paths(Pipeline(settings, embed_model=seed_pipeline.embed_model), [SEEDS])
     assert not again.changed
-    result = answer("When were Britney Spears and Kevin Federline married?", pipeline=pipeline)
-    assert not result.abstained and "2004" in result.text and "2007" in result.text
+    result = answer("How old is Kevin, Britney's ex-husband?", pipeline=pipeline)
+    assert not result.abstained and "46" in result.text
     # the server's collection carries the record of how its vectors were made: another index folder with
     # other chunking settings is stopped by it, not by a local file
     other = settings.model_copy(update={"chunk_chars": 300, "index_dir": tmp_path / "other-index"})
