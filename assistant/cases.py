@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import AssistantError
@@ -56,6 +56,16 @@ class Case:
     def answerable(self) -> bool:
         return not self.should_abstain and self.kind != "false_premise"
 
+    def with_doc_ids(self, doc_ids: dict[str, str]) -> Case:
+        """The case with its articles named by an index's doc_ids (`doc_ids`: file stem -> doc_id). Cases name
+        articles by file stem, which stays the same wherever the suite is checked out; doc_ids do not."""
+
+        def named(stem: str) -> str:
+            return doc_ids.get(stem, stem)
+
+        evidence = [[replace(span, doc_id=named(span.doc_id)) for span in group] for group in self.evidence]
+        return replace(self, cite=[named(stem) for stem in self.cite], evidence=evidence)
+
     @staticmethod
     def from_json(data: dict) -> Case:
         data = dict(data)
@@ -78,14 +88,14 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def article_texts(folder: Path) -> dict[str, str]:
-    """doc_id -> the text the index stores (what every offset refers to)."""
+    """File stem (what cases name articles by) -> the text the index stores (what every offset refers to)."""
     from .corpus import read_article
 
     texts = {}
     for path in sorted(folder.glob("*.*")):
         article = read_article(path, max_bytes=10_000_000)
         if hasattr(article, "text"):
-            texts[article.doc_id] = article.text
+            texts[path.stem] = article.text
     return texts
 
 

@@ -1,9 +1,12 @@
-"""`assistant` command line: models, index, ask, chat, eval. A thin layer over the package's functions."""
+"""`assistant` command line: models, index, remove, list, ask, chat, eval, bench, xquad. A thin layer over the
+package's functions."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -27,31 +30,63 @@ def cmd_models(args) -> None:
         print(f"{status.name}: {status.message}" + (f" ({status.path})" if status.path else ""))
 
 
-def cmd_index(args) -> None:
+@contextmanager
+def _progress_bar(desc: str) -> Iterator[Callable[[int, int], None]]:
+    """A (done, total) callback drawing a tqdm bar on stderr, created at the first report."""
     from tqdm import tqdm
 
-    from .indexing import index_paths
-    from .pipeline import Pipeline
-    from .store import reset_index
-
-    settings = _settings(args)
-    if args.rebuild:
-        reset_index(settings)
-    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     bar = None
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, unit="article", desc="indexing")
+            bar = tqdm(total=total, unit="article", desc=desc)
         bar.update(done - bar.n)
 
-    report = index_paths(Pipeline(settings), paths, add_only=args.add, progress=progress)
-    if bar is not None:
-        bar.close()
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def cmd_index(args) -> None:
+    from .indexing import index_paths
+    from .manifest import source_folders
+    from .pipeline import Pipeline
+    from .store import reset_index
+
+    settings = _settings(args)
+    # read before a rebuild deletes the record: `--rebuild` starts over with the same folders
+    paths = [Path(p) for p in args.paths] or source_folders(settings.index_dir) or [settings.corpus_dir]
+    if args.rebuild:
+        reset_index(settings)
+    with _progress_bar("indexing") as progress:
+        report = index_paths(Pipeline(settings), paths, progress=progress)
     for skipped in report.skipped:
         print(f"{skipped.path}: {skipped.reason}", file=sys.stderr)
     print(report.summary())
+
+
+def cmd_remove(args) -> None:
+    from .indexing import remove_articles
+    from .pipeline import Pipeline
+
+    with _progress_bar("removing") as progress:
+        report = remove_articles(Pipeline(_settings(args)), args.doc_ids, progress=progress)
+    print("\n".join(report.lines()))
+
+
+def cmd_list(args) -> None:
+    from .pipeline import Pipeline
+
+    articles = Pipeline(_settings(args)).store.articles()
+    if not articles:
+        print("The index holds no articles: `assistant index` adds them.")
+    for article in articles:
+        meta = article.metadata
+        fields = (meta.get("published") or "undated", meta.get("language", ""), meta.get("title", ""))
+        print("\t".join((article.doc_id, *fields, meta.get("source", ""))))
 
 
 def cmd_ask(args) -> None:
@@ -112,12 +147,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="build and verify the bundled models (idempotent)")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("index", help="index article files (.txt, .md, .html); default: the seeds")
-    p.add_argument("paths", nargs="*", help="files or folders (default: ASSISTANT_CORPUS_DIR)")
+    p = sub.add_parser(
+        "index",
+        help="add and update article files (.txt, .md, .html); articles whose files under PATHS are gone leave",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        help="files or folders; folders are remembered (default: the remembered folders, else ASSISTANT_CORPUS_DIR)",
+    )
     p.add_argument("--index-dir", help="index folder (default: ASSISTANT_INDEX_DIR)")
-    p.add_argument("--add", action="store_true", help="add and update only; keep articles not under PATHS")
-    p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="delete the index first and build it anew (from PATHS or the same folders)",
+    )
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("remove", help="take articles out of the index (their files stay)")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID", help="as `assistant list` shows them")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("list", help="the indexed articles: doc_id, date, language, title, file (tab-separated)")
+    p.add_argument("--index-dir")
+    p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("ask", help="answer one question with citations")
     p.add_argument("question", nargs="+")

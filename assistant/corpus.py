@@ -27,7 +27,7 @@ class Article:
     title: str
     text: str
     language: str
-    source: str
+    source: str  # the file's resolved absolute path
     published: str = ""  # ISO date where the text gives one
     notes: tuple[str, ...] = field(default=())  # what was done to the file on the way in (decoding, cleaning)
 
@@ -174,7 +174,14 @@ def read_article(path: Path, max_bytes: int) -> Article | Skipped:
             published = date.fromisoformat(published[:10]).isoformat()
         except ValueError:
             published = ""
-    return Article(path.stem, title, text, detect_language(text), name, published, notes)
+    return Article(doc_id_for(path), title, text, detect_language(text), str(path.resolve()), published, notes)
+
+
+def doc_id_for(path: Path) -> str:
+    """The file's stem, to be readable, and a short hash of its resolved absolute path, to be unique: two
+    folders' report.html are two articles, and a file has the same doc_id on every run, whatever else is indexed."""
+    resolved = path.resolve()
+    return f"{resolved.stem}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
 
 
 def find_article_files(paths: list[Path]) -> Iterator[Path | Skipped]:

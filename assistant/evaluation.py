@@ -247,7 +247,8 @@ def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), 
         update = {"index_dir": suite.index_dir, "corpus_dir": suite.corpus_dir}
         pipeline = Pipeline(settings.model_copy(update=update))
     print(index_paths(pipeline, [suite.corpus_dir]).summary())
-    cases = load_cases(suite.cases)
+    stems = {Path(a.metadata["source"]).stem: a.doc_id for a in pipeline.store.articles()}
+    cases = [case.with_doc_ids(stems) for case in load_cases(suite.cases)]
     hidden = set(json.loads(suite.holdout.read_text())) if suite.holdout.is_file() else set()
     chosen = (
         set(json.loads((suite.folder / "ci_subset.json").read_text())) if run.llm == "ci" else {c.id for c in cases}

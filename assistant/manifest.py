@@ -4,6 +4,9 @@ Vectors from one embedder are meaningless to another, and chunks cut at one leng
 another, so a settings change after indexing must not pass silently: the index stops with one line naming
 `assistant index --rebuild`. The record lives in `manifest.json` in the index folder and, for a Chroma server
 (where the vectors are kept elsewhere), in the collection's metadata too.
+
+Beside it, `sources.json` remembers the folders the index was built from, so a bare `assistant index` refreshes
+them all (a file deleted from one of them leaves the index then).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from pathlib import Path
 from .errors import AssistantError
 
 # Bumped whenever what the index stores changes shape (chunk ids, metadata, keyword index, doc_id scheme).
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 MANIFEST = "manifest.json"
+SOURCES = "sources.json"
 COLLECTION_KEY = "newsdesk_manifest"
 _HEAD = 1 << 16  # bytes hashed at the start of each model file: cheap, and any other model differs there
 
@@ -67,6 +71,10 @@ def check(stored: dict | None, expected: dict, where: Path | str) -> None:
         raise AssistantError(
             f"the index in {where} was built by an older version that kept no record of its settings: run `assistant index --rebuild`"
         )
+    if stored.get("layout_version") != expected["layout_version"]:  # no setting restores an older layout
+        raise AssistantError(
+            f"the index in {where} was built by another version (layout {stored.get('layout_version')}, this one reads {expected['layout_version']}): run `assistant index --rebuild`"
+        )
     changed = differences(stored, expected)
     if changed:
         raise AssistantError(
@@ -85,7 +93,34 @@ def read(index_dir: Path) -> dict | None:
 
 
 def write(index_dir: Path, manifest: dict) -> None:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    partial = index_dir / (MANIFEST + ".partial")
-    partial.write_text(json.dumps(manifest, indent=2))
-    partial.replace(index_dir / MANIFEST)
+    _write_json(index_dir / MANIFEST, manifest)
+
+
+def source_folders(index_dir: Path) -> list[Path]:
+    """The folders the index remembers (none for a new index)."""
+    path = index_dir / SOURCES
+    try:
+        return [Path(folder) for folder in json.loads(path.read_text())["folders"]]
+    except FileNotFoundError:
+        return []
+    except (ValueError, KeyError, TypeError) as error:
+        raise AssistantError(
+            f"{path} is damaged ({error}): delete it, then run `assistant index FOLDER…` with the folders the index should follow"
+        ) from error
+
+
+def remember_folders(index_dir: Path, folders: list[Path]) -> None:
+    """Add resolved `folders` to the remembered ones; a folder inside another one is covered by it."""
+    known = source_folders(index_dir)
+    merged = sorted(set(known) | set(folders))
+    kept = [f for f in merged if not any(f != other and f.is_relative_to(other) for other in merged)]
+    if kept != known:
+        _write_json(index_dir / SOURCES, {"folders": [str(f) for f in kept]})
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Atomic: a kill mid-write leaves the previous file, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=2))
+    partial.replace(path)

@@ -2,7 +2,8 @@
 
 Layout of `index_dir`: `chroma/` (embedded Chroma; absent in server mode), `docstore.json` (articles with their
 text and content hash: what offsets refer to and what dedup compares), `bm25/` (keyword index over all chunks),
-`.lock` (one writer at a time).
+`manifest.json` (what it was built with), `sources.json` (the folders it was built from), `.lock` (one writer at a
+time).
 """
 
 from __future__ import annotations
@@ -123,31 +124,42 @@ class IndexStore:
     def articles(self) -> list[Document]:
         return sorted((d for d in self.docstore.docs.values() if isinstance(d, Document)), key=lambda d: d.doc_id)
 
-    def remove_article(self, doc_id: str) -> None:
-        self.vector_store.delete(doc_id)
-        self.docstore.delete_document(doc_id, raise_error=False)  # drops its hash too
+    def forget_articles(self, doc_ids: list[str]) -> None:
+        """Out of the docstore, saved. Callers delete the chunks afterwards, never before: a kill in between
+        leaves orphan chunks, which the next write deletes, never an article listed without its chunks."""
+        for doc_id in doc_ids:
+            self.docstore.delete_document(doc_id, raise_error=False)  # drops its hash too
+        self.save_docstore()
 
     # ------------------------------------------------------------ chunks
     def chunk_count(self) -> int:
         return self.collection.count()
 
-    def _pages(self, include: list[str]) -> Iterator[dict]:
+    def _pages(self, include: list[str], where: dict | None = None) -> Iterator[dict]:
         offset = 0
         while True:
-            page = self.collection.get(include=include, limit=_PAGE, offset=offset)
+            page = self.collection.get(include=include, where=where, limit=_PAGE, offset=offset)
             if not page["ids"]:
                 return
             yield page
             offset += len(page["ids"])
 
-    def chunk_doc_ids(self) -> dict[str, int]:
-        """doc_id -> number of chunks Chroma holds for it."""
+    def chunk_doc_ids(self, only: list[str] | None = None) -> dict[str, int]:
+        """doc_id -> number of chunks Chroma holds for it (for the articles in `only`, when given: one page of
+        a table need not read the metadata of every chunk)."""
+        if only is not None and not only:
+            return {}
         counts: dict[str, int] = {}
-        for page in self._pages(["metadatas"]):
+        where = {"document_id": {"$in": only}} if only else None
+        for page in self._pages(["metadatas"], where):
             for metadata in page["metadatas"]:
                 doc_id = metadata.get("document_id") or metadata.get("doc_id")
                 counts[doc_id] = counts.get(doc_id, 0) + 1
         return counts
+
+    def orphan_doc_ids(self) -> set[str]:
+        """Articles Chroma holds chunks of but the docstore does not know: what a killed run leaves behind."""
+        return set(self.chunk_doc_ids()) - set(self.article_hashes())
 
     def all_chunks(self) -> Iterator[BaseNode]:
         for page in self._pages(["documents", "metadatas"]):
@@ -194,7 +206,8 @@ class IndexStore:
     # ------------------------------------------------------------ writers
     @contextmanager
     def write_lock(self) -> Iterator[None]:
-        """One `assistant index` at a time; a second one stops at once with a clear message."""
+        """One writer at a time (`assistant index`, `assistant remove`, an upload in the chat); a second one stops
+        at once with a clear message."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / ".lock", "a+") as handle:
             try:
@@ -207,7 +220,7 @@ class IndexStore:
                 ) from None
             handle.seek(0)
             handle.truncate()
-            handle.write(f"`assistant index` (pid {os.getpid()})")
+            handle.write(f"pid {os.getpid()}")
             handle.flush()
             try:
                 yield
@@ -226,7 +239,7 @@ def reset_index(settings: Settings) -> None:
         from chromadb.api.client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()
-    for name in ("chroma", BM25_DIR, DOCSTORE, BM25_STALE, manifest.MANIFEST):
+    for name in ("chroma", BM25_DIR, DOCSTORE, BM25_STALE, manifest.MANIFEST, manifest.SOURCES):
         path = settings.index_dir / name
         if path.is_dir():
             shutil.rmtree(path)

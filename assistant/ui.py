@@ -1,27 +1,27 @@
-"""Gradio chat: streamed answers with their sources, a corpus panel with upload, readable errors.
+"""Gradio chat: streamed answers with their sources, a corpus panel (search, pages, upload, remove), readable
+errors.
 
-A thin layer over `stream_answer` and `index_paths`; every rendering step is a plain function so it can be
+A thin layer over `stream_answer`, `index_paths` and `remove_articles`; every rendering step is a plain function so it can be
 tested without a browser.
 """
 
-from __future__ import annotations
-
 import html
+import itertools
 import logging
 import re
-import shutil
 from pathlib import Path
 
 from .answering import Answer, stream_answer
 from .corpus import SUFFIXES
 from .errors import AssistantError, InputError
-from .indexing import index_paths
+from .indexing import Progress, index_paths, remove_articles
 from .settings import Settings, quiet_environment
 from .text import MARKER
 
 log = logging.getLogger(__name__)
 
 EXAMPLE_COUNT = 4
+PAGE_ROWS = 20  # articles per page of the Corpus panel: thousands of articles never arrive as one table
 # A question about an article, in the article's language, naming its title and date.
 _EXAMPLE = {"de": "Was berichtet „{title}“ ({date})?", "en": "What does “{title}” ({date}) report?"}
 CONTEXT_CHARS = 220
@@ -81,9 +81,16 @@ def example_questions(store, count: int = EXAMPLE_COUNT) -> list[str]:
     ]
 
 
-def corpus_rows(store) -> list[list]:
-    counts = store.chunk_doc_ids()
-    return [
+def corpus_page(store, query: str = "", page: int = 1) -> tuple[list[list], int, str]:
+    """One page of the indexed articles whose title contains `query` (any case): its rows, the page number
+    shown (clamped to the pages there are) and a line saying where in the list it is."""
+    needle = query.strip().casefold()
+    found = [a for a in store.articles() if needle in a.metadata.get("title", "").casefold()]
+    pages = max(1, -(-len(found) // PAGE_ROWS))
+    page = min(max(1, int(page)), pages)
+    shown = found[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+    counts = store.chunk_doc_ids([a.doc_id for a in shown])
+    rows = [
         [
             a.metadata.get("title", ""),
             a.metadata.get("published", ""),
@@ -91,12 +98,19 @@ def corpus_rows(store) -> list[list]:
             counts.get(a.doc_id, 0),
             a.doc_id,
         ]
-        for a in store.articles()
+        for a in shown
     ]
+    if not found:
+        return rows, page, f"No title contains “{query.strip()}”." if needle else "The index holds no articles yet."
+    first = (page - 1) * PAGE_ROWS + 1
+    matching = f" whose title contains “{query.strip()}”" if needle else ""
+    return rows, page, f"Articles {first}–{first + len(shown) - 1} of {len(found)}{matching} · page {page} of {pages}"
 
 
 def save_upload(upload: str, corpus_dir: Path, max_bytes: int) -> Path:
-    """Copy an uploaded file into the corpus folder under a safe name; refuse other types and sizes."""
+    """Copy an uploaded file into the corpus folder under a safe name; refuse other types and sizes. A file of
+    the same type and bytes already there is returned instead (one article, no second file); a different file
+    whose name is taken gets the next free one (`name-2.html`): nothing is ever overwritten."""
     source = Path(upload)
     suffix = source.suffix.lower()
     if suffix not in SUFFIXES:
@@ -108,19 +122,36 @@ def save_upload(upload: str, corpus_dir: Path, max_bytes: int) -> Path:
         )
     name = _SAFE_NAME.sub("_", source.stem).strip("._") or "article"
     corpus = corpus_dir.resolve()
-    target = (corpus / f"{name}{suffix}").resolve()
-    if target.parent != corpus:  # belt and braces: the name was sanitised, the path must still be inside
+    if (corpus / f"{name}{suffix}").resolve().parent != corpus:  # belt and braces: the name was sanitised
         raise InputError(f"{source.name}: not a valid file name")
     corpus.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    return target
+    data = source.read_bytes()
+    for existing in sorted(corpus.iterdir()):
+        same_kind = existing.suffix.lower() == suffix and existing.is_file() and existing.stat().st_size == size
+        if same_kind and existing.read_bytes() == data:
+            return existing
+    for number in itertools.count(1):
+        target = corpus / (f"{name}{suffix}" if number == 1 else f"{name}-{number}{suffix}")
+        try:
+            with open(target, "xb") as handle:  # exclusive: two uploads of one name never overwrite each other
+                handle.write(data)
+            return target
+        except FileExistsError:
+            continue
+
+
+def add_upload(pipeline, upload: str, progress: Progress | None = None) -> str:
+    """Store an uploaded file in the corpus folder and index it; the line the Corpus panel shows."""
+    settings = pipeline.settings
+    target = save_upload(upload, settings.corpus_dir, settings.max_article_bytes)
+    report = index_paths(pipeline, [target], progress=progress)
+    notes = " ".join(f"{s.path}: {s.reason}." for s in report.skipped)
+    return f"{Path(upload).name} → {target.name}: {report.summary()} {notes}".strip()
 
 
 def build_app(pipeline):
     quiet_environment()
     import gradio as gr
-
-    settings: Settings = pipeline.settings
 
     def respond(message: str, chat: list, history: list):
         chat = [*chat, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
@@ -147,26 +178,33 @@ def build_app(pipeline):
     def new_conversation():
         return [], "", [], ""
 
-    def corpus_table():
+    def show_corpus(query: str, page: int):
         try:
-            return corpus_rows(pipeline.store)
+            return corpus_page(pipeline.store, query, page)
         except AssistantError as error:
-            gr.Warning(str(error))
-            return []
+            return [], 1, f"⛔ {error}"
 
-    def add_article(upload, progress=gr.Progress()):
+    def add_article(upload, query: str, page: int, progress=gr.Progress()):
         if not upload:
-            return gr.skip(), "Choose a .txt, .md or .html file first."
+            return *show_corpus(query, page), "Choose a .txt, .md or .html file first."
         try:
-            target = save_upload(upload, settings.corpus_dir, settings.max_article_bytes)
-            progress(0, desc=f"indexing {target.name}")
-            report = index_paths(
-                pipeline, [target], add_only=True, progress=lambda done, total: progress(done / max(total, 1))
-            )
+            progress(0, desc=f"indexing {Path(upload).name}")
+            status = add_upload(pipeline, upload, lambda done, total: progress(done / max(total, 1)))
         except AssistantError as error:
-            return gr.skip(), f"⛔ {error}"
-        notes = " ".join(f"{s.path}: {s.reason}." for s in report.skipped)
-        return corpus_rows(pipeline.store), f"{target.name}: {report.summary()} {notes}".strip()
+            status = f"⛔ {error}"
+        return *show_corpus(query, page), status
+
+    def remove_article(doc_id: str, query: str, page: int):
+        if not doc_id.strip():
+            return *show_corpus(query, page), "Click an article's row (or type its doc_id) first.", doc_id
+        try:
+            status = "  \n".join(remove_articles(pipeline, [doc_id.strip()]).lines())
+        except AssistantError as error:
+            return *show_corpus(query, page), f"⛔ {error}", doc_id
+        return *show_corpus(query, page), status, ""
+
+    def pick_row(event: gr.SelectData):  # Gradio passes the event by this annotation, evaluated here
+        return event.row_value[-1]  # the doc_id column
 
     with gr.Blocks(title="newsdesk-qa") as app:
         gr.Markdown(
@@ -189,9 +227,22 @@ def build_app(pipeline):
                 gr.Markdown("### Sources")
                 sources = gr.HTML("<i>The sources of each answer appear here.</i>", elem_id="sources")
         with gr.Accordion("Corpus", open=False, elem_id="corpus"):
+            with gr.Row():
+                search = gr.Textbox(
+                    placeholder="Search titles…", show_label=False, elem_id="corpus-search", scale=4, max_lines=1
+                )
+                previous = gr.Button("◀ Previous", elem_id="corpus-previous", scale=1)
+                following = gr.Button("Next ▶", elem_id="corpus-next", scale=1)
+            page = gr.State(1)
+            where = gr.Markdown(elem_id="corpus-where")
             table = gr.Dataframe(
                 headers=["title", "date", "language", "chunks", "doc_id"], interactive=False, elem_id="corpus-table"
             )
+            with gr.Row():
+                doomed = gr.Textbox(
+                    label="doc_id to remove (click a row to fill it in)", elem_id="remove-id", scale=4, max_lines=1
+                )
+                remove = gr.Button("Remove from index", variant="stop", elem_id="remove", scale=1)
             upload = gr.File(label="Add an article (.txt, .md, .html)", file_types=list(SUFFIXES), elem_id="upload")
             add = gr.Button("Add to index", elem_id="add")
             status = gr.Markdown(elem_id="corpus-status")
@@ -200,8 +251,17 @@ def build_app(pipeline):
         ask.click(respond, [question, chatbot, history], outputs, api_name="ask")
         question.submit(respond, [question, chatbot, history], outputs, api_name=False)
         clear.click(new_conversation, None, outputs, api_name=False)
-        add.click(add_article, upload, [table, status], api_name="add_article")
-        app.load(corpus_table, None, table, api_name=False)
+        # one queue for everything that reads or writes the corpus: a page is never read while an upload writes
+        listing, corpus = [table, page, where], {"concurrency_id": "corpus", "api_name": False}
+        search.submit(lambda query: show_corpus(query, 1), search, listing, **corpus)
+        previous.click(lambda query, n: show_corpus(query, n - 1), [search, page], listing, **corpus)
+        following.click(lambda query, n: show_corpus(query, n + 1), [search, page], listing, **corpus)
+        table.select(pick_row, None, doomed, api_name=False)
+        remove.click(remove_article, [doomed, search, page], [*listing, status, doomed], **corpus)
+        add.click(
+            add_article, [upload, search, page], [*listing, status], concurrency_id="corpus", api_name="add_article"
+        )
+        app.load(lambda: show_corpus("", 1), None, listing, **corpus)
     return app
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import scoring
 from .answering import answer
+from .corpus import doc_id_for
 from .indexing import index_paths
 from .pipeline import Pipeline
 from .settings import Settings
@@ -61,7 +62,8 @@ def run_xquad(settings: Settings, folder: Path, out: Path, sample: int, seed: in
         ranks, started = [], time.perf_counter()
         for q in questions:
             passages = pipeline.retrieve(q["question"], 10)
-            ranks.append(next((r for r, p in enumerate(passages, 1) if p.doc_id == q["paragraph"]), None))
+            wanted = doc_id_for(corpus / f"{q['paragraph']}.txt")
+            ranks.append(next((r for r, p in enumerate(passages, 1) if p.doc_id == wanted), None))
         retrieval_s = time.perf_counter() - started
         answered = []
         for q in random.Random(seed).sample(questions, min(sample, len(questions))):

@@ -7,6 +7,7 @@ texts differently, as a real embedder would, with no randomness. FakeLLM answers
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -104,6 +105,23 @@ def make_pipeline(tmp_path, respond: Callable[[str], str] | None = None, **overr
     settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", min_relevance=0.0, **overrides)
     llm = FakeLLM(respond or (lambda prompt: REFUSAL))
     return Pipeline(settings, embed_model=FakeEmbedding(), llm=llm)
+
+
+def label_for_cli(tmp_path) -> dict[str, str]:
+    """Label the index a fake pipeline built in `tmp_path` as made by a stand-in model that the `assistant`
+    command is then pointed at (ASSISTANT_EMBED_MODEL): commands that embed nothing (`list`, `remove`, an
+    `index` run that only removes) run on it in a subprocess without the real model. Returns their environment."""
+    from chromadb.api.client import SharedSystemClient
+
+    from assistant.manifest import expected_manifest, write
+    from assistant.settings import Settings
+
+    model, index = tmp_path / "stand-in-model", tmp_path / "index"
+    model.mkdir(exist_ok=True)
+    (model / "config.json").write_text("{}")
+    write(index, expected_manifest(Settings(index_dir=index, embed_model=str(model))))
+    SharedSystemClient.clear_system_cache()  # a cached client in this process would not see the commands' writes
+    return {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_EMBED_MODEL": str(model)}
 
 
 def write_articles(folder, articles: dict[str, str]) -> None:

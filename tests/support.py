@@ -1,6 +1,10 @@
-"""Small helpers shared by the tests that start servers or read chat replies."""
+"""Small helpers shared by the tests that start servers or commands or read chat replies."""
 
 import socket
+import sys
+from pathlib import Path
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))  # the command, from this virtual environment
 
 
 def free_port() -> int:

@@ -1,6 +1,7 @@
 import pytest
 
 from assistant import Answer, answer, retrieve, stream_answer
+from assistant.corpus import doc_id_for
 from assistant.errors import AssistantError, InputError, LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.prompts import REFUSAL
@@ -25,8 +26,8 @@ def test_answer_cites_a_verbatim_quote(tmp_path):
     assert not result.abstained
     assert result.text.endswith("[1].") and "40 million" in result.text
     [citation] = result.citations
-    assert citation.doc_id == "alpha" and COST in citation.quote
-    assert pipeline.article_text("alpha")[citation.start : citation.end] == citation.quote
+    assert citation.doc_id == doc_id_for(tmp_path / "corpus" / "alpha.txt") and COST in citation.quote
+    assert pipeline.article_text(citation.doc_id)[citation.start : citation.end] == citation.quote
 
 
 def test_made_up_number_becomes_an_abstention(tmp_path):
@@ -97,7 +98,7 @@ def test_llm_failure_is_one_clear_error(tmp_path):
 def test_retrieve_returns_offsets_into_the_article(tmp_path):
     pipeline = indexed(tmp_path, lambda prompt: REFUSAL)
     passages = retrieve("Norway ships harbour", k=2, pipeline=pipeline)
-    assert passages[0].doc_id == "alpha"
+    assert passages[0].doc_id == doc_id_for(tmp_path / "corpus" / "alpha.txt")
     for p in passages:
         assert pipeline.article_text(p.doc_id)[p.start : p.end] == p.text
 

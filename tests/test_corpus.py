@@ -1,4 +1,11 @@
-from assistant.corpus import Article, Skipped, detect_question_language, find_article_files, read_article
+from assistant.corpus import (
+    Article,
+    Skipped,
+    detect_question_language,
+    doc_id_for,
+    find_article_files,
+    read_article,
+)
 
 LIMIT = 1_000_000
 
@@ -10,7 +17,8 @@ def test_seed_format_gives_date_title_language(tmp_path):
     )
     article = read_article(path, LIMIT)
     assert isinstance(article, Article)
-    assert (article.doc_id, article.published, article.language) == ("003_x", "2023-12-09", "en")
+    assert (article.doc_id, article.published, article.language) == (doc_id_for(path), "2023-12-09", "en")
+    assert article.doc_id.startswith("003_x-") and article.source == str(path.resolve())
     assert article.title == "'Baby Steps': Mom Cautious"
     assert article.text.startswith("date 2023-12-09")
 

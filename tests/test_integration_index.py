@@ -9,11 +9,12 @@ import pytest
 from conftest import SEEDS
 
 from assistant import retrieve
+from assistant.corpus import doc_id_for
 from assistant.indexing import index_paths
 
 pytestmark = pytest.mark.integration
 
-GERMAN, ENGLISH = "000_c5ab56776a2f2db6", "003_d92ff9ce8cfcd715"
+GERMAN, ENGLISH = (doc_id_for(SEEDS / f"{stem}.txt") for stem in ("000_c5ab56776a2f2db6", "003_d92ff9ce8cfcd715"))
 
 
 def test_seeds_are_indexed_with_metadata(seed_pipeline):

@@ -5,13 +5,15 @@ system prompt carried phrases of the seed articles. They stay cases of the seeds
 """
 
 import pytest
+from conftest import SEEDS
 
 from assistant import answer
+from assistant.corpus import doc_id_for
 from assistant.prompts import REFUSAL
 
 pytestmark = pytest.mark.llm
 
-GERMAN, ENGLISH = "000_c5ab56776a2f2db6", "003_d92ff9ce8cfcd715"
+GERMAN, ENGLISH = (doc_id_for(SEEDS / f"{stem}.txt") for stem in ("000_c5ab56776a2f2db6", "003_d92ff9ce8cfcd715"))
 
 
 def assert_verbatim(pipeline, result):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.corpus import doc_id_for
 from assistant.errors import AssistantError
 from assistant.indexing import index_paths
-from assistant.manifest import MANIFEST, fingerprint
+from assistant.manifest import LAYOUT_VERSION, MANIFEST, fingerprint
 from assistant.store import reset_index
 
 from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
@@ -27,7 +28,7 @@ def test_the_manifest_records_the_settings_the_index_was_built_with(tmp_path, co
     index_paths(make_pipeline(tmp_path), [corpus])
     recorded = json.loads((tmp_path / "index" / MANIFEST).read_text())
     assert recorded["chunk_chars"] == 600 and recorded["embed_passage_prefix"] == "passage: "
-    assert recorded["embedder"].endswith("FakeEmbedding") and recorded["layout_version"] >= 2
+    assert recorded["embedder"].endswith("FakeEmbedding") and recorded["layout_version"] == LAYOUT_VERSION == 3
 
 
 @pytest.mark.parametrize("change", [{"chunk_chars": 300}, {"embed_query_prefix": "search_query: "}])
@@ -42,8 +43,9 @@ def test_a_settings_change_after_indexing_names_the_rebuild(tmp_path, corpus, ch
         make_pipeline(tmp_path, **change).retrieve("harbour")
     reset_index(changed.settings)  # what `--rebuild` does first
     report = index_paths(make_pipeline(tmp_path, **change), [corpus])
-    assert report.added == ["alpha", "beta"]
-    assert make_pipeline(tmp_path, **change).retrieve("harbour")[0].doc_id == "alpha"
+    alpha = doc_id_for(corpus / "alpha.txt")
+    assert report.added == [alpha, doc_id_for(corpus / "beta.txt")]
+    assert make_pipeline(tmp_path, **change).retrieve("harbour")[0].doc_id == alpha
 
 
 def test_an_index_from_before_the_manifest_must_be_rebuilt(tmp_path, corpus):
@@ -51,6 +53,18 @@ def test_an_index_from_before_the_manifest_must_be_rebuilt(tmp_path, corpus):
     (tmp_path / "index" / MANIFEST).unlink()
     with pytest.raises(AssistantError, match="older version.*assistant index --rebuild"):
         make_pipeline(tmp_path).retrieve("harbour")
+
+
+def test_an_index_of_layout_2_says_in_one_line_to_rebuild(tmp_path, corpus):
+    """Layout 2 named articles by file stem alone; its doc_ids mean nothing to this version."""
+    index_paths(make_pipeline(tmp_path), [corpus])
+    path = tmp_path / "index" / MANIFEST
+    path.write_text(json.dumps({**json.loads(path.read_text()), "layout_version": 2}))
+    for use in (lambda p: p.retrieve("harbour"), lambda p: index_paths(p, [corpus])):
+        with pytest.raises(AssistantError) as error:
+            use(make_pipeline(tmp_path))
+        message = str(error.value)
+        assert "layout 2" in message and message.endswith("run `assistant index --rebuild`") and "\n" not in message
 
 
 def test_another_embedder_model_changes_the_fingerprint(tmp_path):

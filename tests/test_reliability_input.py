@@ -5,6 +5,7 @@ import os
 import pytest
 
 from assistant import answer
+from assistant.corpus import doc_id_for
 from assistant.errors import InputError
 from assistant.indexing import index_paths
 
@@ -62,8 +63,9 @@ def test_messy_folder_indexes_the_good_files_and_names_each_bad_one(tmp_path):
     assert "binary" in reasons["binary.txt"]
     assert "limit" in reasons["huge.txt"]
     assert any("symlink loop" in r for r in reasons.values())
-    assert set(report.added) == {"alpha", "beta", "latin1", "odd name (1) – ä", "page"}
-    assert "Straße" in pipeline.article_text("latin1")
-    page = pipeline.article_text("page")
+    names = ("alpha.txt", "beta.txt", "latin1.txt", "odd name (1) – ä.md", "page.html")
+    assert set(report.added) == {doc_id_for(corpus / name) for name in names}
+    assert "Straße" in pipeline.article_text(doc_id_for(corpus / "latin1.txt"))
+    page = pipeline.article_text(doc_id_for(corpus / "page.html"))
     assert "bridge on Tuesday" in page and "alert" not in page and "ignore this" not in page
     assert all("\n" not in s.reason for s in report.skipped)

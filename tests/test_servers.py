@@ -13,6 +13,7 @@ import pytest
 from conftest import SEEDS
 
 from assistant import Pipeline, answer
+from assistant.corpus import doc_id_for
 from assistant.errors import AssistantError, LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.models import llm_path
@@ -110,7 +111,7 @@ def test_answer_through_an_openai_compatible_llm_server(seed_pipeline, seed_sett
         pipeline = Pipeline(settings, embed_model=seed_pipeline.embed_model, store=seed_pipeline.store)
         result = answer("When did Kevin move to Hawaii?", pipeline=pipeline)
         assert not result.abstained and "August" in result.text and "2023" in result.text
-        assert result.citations and result.citations[0].doc_id == "000_c5ab56776a2f2db6"
+        assert result.citations and result.citations[0].doc_id == doc_id_for(SEEDS / "000_c5ab56776a2f2db6.txt")
     finally:
         stop(process)
 
