@@ -1,7 +1,6 @@
 """The chat UI as a person uses it: real models, headless Chromium driven by Playwright, and gradio_client."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 from conftest import SEEDS
@@ -11,22 +10,11 @@ from assistant.indexing import index_paths
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.ui import launch
 
-from support import free_port, text_of
+from support import browser_page, free_port, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.llm]
 
 OUT = PROJECT_ROOT / "tests" / "out"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -44,17 +32,9 @@ def app_url(seed_pipeline, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: run `./run.sh test`, which installs it")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
+    with browser_page(app_url) as page:
         page.wait_for_selector("#question textarea")
         yield page
-        browser.close()
 
 
 def ask(page, question: str) -> None:
