@@ -152,8 +152,9 @@ class RemoveReport:
         lines = [f"{head} Index holds {self.articles} articles in {self.chunks} chunks."]
         if self.returning:
             lines.append(
-                f"{len(self.returning)} of them still have their file in a folder the index follows ({self.returning[0]}"
-                f"{', …' if len(self.returning) > 1 else ''}): the next bare `assistant index` adds them back unless the files are moved or deleted."
+                f"{len(self.returning)} removed article(s) still have their file in a folder the index follows "
+                f"({self.returning[0]}{', …' if len(self.returning) > 1 else ''}): the next bare `assistant index` "
+                "adds them back unless the files are moved or deleted."
             )
         return lines
 
