@@ -150,7 +150,7 @@ class IndexStore:
         if only is not None and not only:
             return {}
         counts: dict[str, int] = {}
-        where = {"document_id": {"$in": only}} if only else None
+        where = {"document_id": {"$in": only}} if only is not None else None
         for page in self._pages(["metadatas"], where):
             for metadata in page["metadatas"]:
                 doc_id = metadata.get("document_id") or metadata.get("doc_id")

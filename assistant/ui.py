@@ -1,8 +1,8 @@
 """Gradio chat: streamed answers with their sources, a corpus panel (search, pages, upload, remove), readable
 errors.
 
-A thin layer over `stream_answer`, `index_paths` and `remove_articles`; every rendering step is a plain function so it can be
-tested without a browser.
+A thin layer over `stream_answer`, `index_paths` and `remove_articles`; every rendering step is a plain function
+so it can be tested without a browser.
 """
 
 import html
