@@ -19,6 +19,12 @@ from .text import CONTROL
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 _DATE_PREFIX = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
 _TITLE_CHARS = 140
+# Hidden from readers: the `hidden` attribute, `aria-hidden="true"` (any case), inert <template> content, and
+# <noscript>, which a browser running scripts never shows; inline styles are matched by _HIDDEN_STYLE.
+_HIDDEN_ELEMENTS = (
+    "//template | //noscript | //*[@hidden] | //*[translate(normalize-space(@aria-hidden), 'TRUE', 'true') = 'true']"
+)
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -133,11 +139,30 @@ def _first_sentence_title(text: str) -> str:
     return sentence if len(sentence) <= _TITLE_CHARS else sentence[: _TITLE_CHARS - 1].rstrip() + "…"
 
 
+def drop_hidden(tree) -> None:
+    """Remove, in place, the elements a reader of the page never sees.
+
+    An instruction or URL planted in them must not become article text. trafilatura drops some of them itself
+    (inline `display:none`, `aria-hidden`, `<noscript>`) but keeps `hidden` and `<template>`, and what it drops
+    is its own heuristic, so they go before it reads the page. `drop_tree` keeps the text that follows an
+    element (its tail), so a hidden span inside a sentence takes only itself away."""
+    hidden = tree.xpath(_HIDDEN_ELEMENTS) + [
+        e for e in tree.xpath("//*[@style]") if _HIDDEN_STYLE.search(e.get("style"))
+    ]
+    for element in hidden:
+        if element.getparent() is not None:  # the document root has no place to be dropped from
+            element.drop_tree()
+
+
 def _from_html(markup: str) -> tuple[str, str, str]:
     import trafilatura
 
-    text = trafilatura.extract(markup, include_comments=False, include_tables=False, favor_precision=True) or ""
-    meta = trafilatura.extract_metadata(markup)
+    tree = trafilatura.load_html(markup)
+    if tree is None:  # nothing parseable: no text, no metadata
+        return "", "", ""
+    drop_hidden(tree)
+    text = trafilatura.extract(tree, include_comments=False, include_tables=False, favor_precision=True) or ""
+    meta = trafilatura.extract_metadata(tree)
     title = (meta.title or "") if meta else ""
     published = (meta.date or "") if meta else ""
     return text, title, published
