@@ -64,7 +64,9 @@ class Pipeline:
         """The embedder with a memory, for scoring evidence sentences and verifying claims."""
         from .evidence import CachedEmbeddings
 
-        return self._part("scoring_embeddings", lambda: CachedEmbeddings(self.embed_model))
+        return self._part(
+            "scoring_embeddings", lambda: CachedEmbeddings(self.embed_model, self.settings.embedding_cache_bytes)
+        )
 
     @property
     def llm(self):

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     embed_query_prefix: str = Field("query: ", description="Prefix the e5 family expects before a query.")
     embed_passage_prefix: str = Field("passage: ", description="Prefix the e5 family expects before a passage.")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch while indexing.")
+    embedding_cache_bytes: int = Field(
+        64 * 2**20,
+        ge=0,
+        description="Bytes of memory for remembered sentence and question embeddings (evidence scoring and verification), least recently used dropped first; 0 remembers none. An entry of e5-small's 384 dimensions takes about 2 KB, so the default 64 MiB holds about 32,000.",
+    )
 
     # --- generation
     llm_backend: Literal["llamacpp", "openai"] = Field(

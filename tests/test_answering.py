@@ -108,25 +108,3 @@ def test_empty_index_says_how_to_fill_it(tmp_path):
     with pytest.raises(AssistantError, match="is empty: run `assistant index`"):
         answer("How much did the harbour cost?", pipeline=pipeline)
     assert pipeline.llm.prompts == []
-
-
-def test_scoring_embeddings_are_remembered_and_equal_to_the_model():
-    from assistant.evidence import CachedEmbeddings
-
-    from fakes import FakeEmbedding
-
-    class Counting(FakeEmbedding):
-        calls: int = 0
-
-        def _get_text_embeddings(self, texts):
-            self.calls += len(texts)
-            return super()._get_text_embeddings(texts)
-
-    model = Counting()
-    cached = CachedEmbeddings(model, max_entries=3)
-    first = cached.get_text_embedding_batch(["a b", "c d", "a b"])
-    assert first[0] == first[2] == model.get_text_embedding("a b") and model.calls == 2
-    cached.get_text_embedding_batch(["a b", "c d"])
-    assert model.calls == 2  # nothing embedded twice
-    cached.get_text_embedding_batch(["e", "f", "g"])
-    assert len(cached._texts) == 3  # bounded
