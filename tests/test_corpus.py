@@ -144,3 +144,18 @@ def test_hidden_html_never_reaches_the_article_text(tmp_path, language):
     article = read_article(path, LIMIT)
     assert article.language == language and all(s in article.text for s in shown)
     assert "example" not in article.text and "Hinweis" not in article.text
+
+
+def test_the_hostile_fixtures_hidden_blocks_never_reach_the_article_text():
+    import json
+    from pathlib import Path
+
+    from assistant.scoring import fact_recall
+
+    folder = Path(__file__).parent / "hostile"
+    cases = json.loads((folder / "cases.json").read_text(encoding="utf-8"))
+    assert any(case.get("hidden") for case in cases)
+    for case in cases:
+        article = read_article(folder / case["file"], LIMIT)
+        assert not [h for h in case.get("hidden", []) if h in article.text], case["file"]
+        assert fact_recall(article.text, case["facts"]) == 1, case["file"]  # the question's fact is there to find
