@@ -162,13 +162,18 @@ def select_evidence(pipeline, question: str, history: History = ()) -> Selection
     ranked = rank_evidence(
         pipeline.scoring_embeddings,
         query,
+        detect_question_language(question),
         passages,
         pipeline.article_text,
-        settings.evidence_sentences,
         settings.min_relevance,
-        settings.evidence_previous_sentence,
+        settings.cross_language_bonus,
+        settings.evidence_previous_sentence_chars,
     )
-    return Selection(query, passages, evidence_batches(ranked, settings.evidence_per_prompt, pipeline.article_text))
+    return Selection(
+        query,
+        passages,
+        evidence_batches(ranked, settings.evidence_prompt_chars, settings.evidence_prompts, pipeline.article_text),
+    )
 
 
 def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[str | Answer]:

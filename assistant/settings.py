@@ -111,18 +111,23 @@ class Settings(BaseSettings):
         description="Passages whose sentences compete for the evidence, after fusing dense and keyword retrieval (10 put the answer sentence among them for 94% of the news benchmark, 6 for 85%).",
     )
     candidate_k: int = Field(20, ge=1, description="Candidates each retriever contributes before fusion.")
-    evidence_sentences: int = Field(
-        8,
+    evidence_prompt_chars: int = Field(
+        1000,
         ge=1,
-        description="Most sentences kept as evidence for their match with the question (each brings the sentence before it as context).",
+        description="Characters of evidence per LLM prompt, best snippets first (a single longer snippet still goes alone); the next prompt is tried only if the model finds no answer.",
     )
-    evidence_per_prompt: int = Field(
-        4,
-        ge=1,
-        description="Evidence snippets per LLM prompt, best first; the next ones are tried only if the model finds no answer.",
+    evidence_prompts: int = Field(
+        3, ge=1, description="Most evidence prompts tried for one question before the assistant abstains."
     )
-    evidence_previous_sentence: bool = Field(
-        True, description="Show each evidence sentence with the sentence before it (which resolves 'she', 'the club')."
+    evidence_previous_sentence_chars: int = Field(
+        160,
+        ge=0,
+        description="An evidence sentence brings the sentence before it when that one is at most this long (it names who 'she' or 'the club' is); 0 never.",
+    )
+    cross_language_bonus: float = Field(
+        0.05,
+        ge=0.0,
+        description="Added to the relevance of a sentence in the other language than the question's: multilingual e5 scores a text about 0.05 higher in the question's own language than its translation (measured on XQuAD's parallel paragraphs).",
     )
     min_relevance: float = Field(
         0.75,

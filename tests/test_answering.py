@@ -51,14 +51,14 @@ def test_german_question_gets_a_german_abstention(tmp_path):
 
 def test_a_later_batch_is_tried_when_the_first_is_refused(tmp_path):
     llm_rule = answer_from("renoviert", "Er wurde 2020 renoviert")
-    pipeline = indexed(tmp_path, llm_rule, evidence_per_prompt=1)
+    pipeline = indexed(tmp_path, llm_rule, evidence_prompt_chars=1)
     result = answer("Wann wurde der Bahnhof gebaut und renoviert?", pipeline=pipeline)
     assert not result.abstained and "2020" in result.text
     assert len(pipeline.llm.prompts) >= 2  # the first prompt did not hold the answer
 
 
 def test_stream_yields_text_then_the_answer_and_never_a_refusal_that_is_overturned(tmp_path):
-    pipeline = indexed(tmp_path, answer_from("1998", "Der Bahnhof wurde 1998 gebaut"), evidence_per_prompt=1)
+    pipeline = indexed(tmp_path, answer_from("1998", "Der Bahnhof wurde 1998 gebaut"), evidence_prompt_chars=1)
     items = list(stream_answer("Wann wurde der Bahnhof gebaut?", pipeline=pipeline))
     assert isinstance(items[-1], Answer) and not items[-1].abstained
     streamed = "".join(i for i in items if isinstance(i, str))
