@@ -6,52 +6,19 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
-_GERMAN_MONTHS = {
-    "januar": "january",
-    "jänner": "january",
-    "februar": "february",
-    "märz": "march",
-    "mai": "may",
-    "juni": "june",
-    "juli": "july",
-    "oktober": "october",
-    "dezember": "december",
-}
-_MONTH_WORD = re.compile(r"\b(" + "|".join(_GERMAN_MONTHS) + r")\b")
-_NUMBER_WORDS = {
-    "zero": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "null": "0",
-    "eins": "1",
-    "zwei": "2",
-    "drei": "3",
-    "vier": "4",
-    "fünf": "5",
-    "sechs": "6",
-    "sieben": "7",
-    "acht": "8",
-    "neun": "9",
-    "zehn": "10",
-}
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+from .text import GERMAN_MONTHS, NUMBER_WORDS, THOUSANDS
+
+_MONTH_WORD = re.compile(r"\b(" + "|".join(GERMAN_MONTHS) + r")\b")
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
 
 
 def normalize(text: str) -> str:
     """Lower case, one kind of quote and space, German month names and small number words as English/digits."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("„", '"')
-    text = re.sub(r"(?<=\d)[.,](?=\d{3}\b)", "", text)  # 1.000 / 1,000 -> 1000
-    text = _MONTH_WORD.sub(lambda m: _GERMAN_MONTHS[m.group()], text)
-    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group()], text)
+    text = THOUSANDS.sub("", text)  # 1.000 / 1,000 -> 1000
+    text = _MONTH_WORD.sub(lambda m: GERMAN_MONTHS[m.group()], text)
+    text = _NUMBER_WORD.sub(lambda m: NUMBER_WORDS[m.group()], text)
     return re.sub(r"\s+", " ", text)
 
 

@@ -21,3 +21,84 @@ def content_tokens(text: str) -> list[str]:
     return [
         w for w in (m.group().lower() for m in _WORD.finditer(text)) if w.isdigit() or (len(w) > 2 and w not in _STOP)
     ]
+
+
+# Month names, German to English (scoring compares dates across languages; the verifier needs them as dates).
+GERMAN_MONTHS = {
+    "januar": "january",
+    "jänner": "january",
+    "februar": "february",
+    "märz": "march",
+    "mai": "may",
+    "juni": "june",
+    "juli": "july",
+    "oktober": "october",
+    "dezember": "december",
+}
+ENGLISH_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+# Small numbers written as words, in both languages, as digits.
+NUMBER_WORDS = {
+    **dict.fromkeys(["zero", "null"], "0"),
+    **{
+        w: str(n)
+        for n, w in enumerate(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], 1)
+    },
+    **{
+        w: str(n)
+        for n, w in enumerate(["eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn"], 1)
+    },
+}
+# Words that give an amount without digits ("two dozen", "half of them", "Hunderte", "Millionen").
+_AMOUNT = re.compile(
+    r"\b(hundred|thousand|million|billion|dozen|half|hundert\w*|tausend\w*|million\w*|milliard\w*|dutzend\w*|hälfte)\b"
+)
+_TIME = re.compile(
+    r"\b(today|yesterday|tomorrow|tonight|morning|evening|night|week|weekend|month|year|ago|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"heute|gestern|morgen|vorgestern|abends?|nachts?|woche\w*|monat\w*|jahr\w*|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b"
+)
+_MONTHS = re.compile(
+    r"\b(" + "|".join([*GERMAN_MONTHS, *ENGLISH_MONTHS, "jan", "feb", "aug", "sept?", "oct", "nov", "dec"]) + r")\b"
+)
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b")
+
+
+def has_amount(text: str) -> bool:
+    """The text states a number: digits, a number word or a word of magnitude, in English or German."""
+    lower = text.lower()
+    return bool(_DIGIT.search(lower) or _NUMBER_WORD.search(lower) or _AMOUNT.search(lower))
+
+
+def has_time(text: str) -> bool:
+    """The text states a point in time: digits (a year, a day, an hour), a month, a weekday or a relative day."""
+    lower = text.lower()
+    return bool(_DIGIT.search(lower) or _MONTHS.search(lower) or _TIME.search(lower))
+
+
+# A thousands separator between digits: "40.000", "40,000" and "40’000" all state 40000.
+THOUSANDS = re.compile(r"(?<=\d)[.,'’](?=\d{3}\b)")
+_DIGITS = re.compile(r"\d+")
+
+
+def numbers(text: str, words: bool = False) -> set[str]:
+    """The numbers a text states, as digit strings, thousands separators ignored ("2.411,77" and "2,411.77"
+    both give 2411 and 77); with `words`, small number words too ("fünf" and "five" are 5)."""
+    found = set(_DIGITS.findall(THOUSANDS.sub("", text)))
+    if words:
+        found |= {NUMBER_WORDS[w] for w in _NUMBER_WORD.findall(text.lower())}
+    return found

@@ -11,10 +11,24 @@ from dataclasses import dataclass, field, replace
 from .chunking import sentence_spans
 from .evidence import Evidence, addresses_the_model
 from .prompts import REFUSAL
-from .text import MARKER, content_tokens
+from .text import MARKER, content_tokens, has_amount, has_time, numbers
 
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+\])*(?=\s|$)")
 _NUMBER = re.compile(r"\d+")
+# "am 28. Februar", "der 3. Platz": a German ordinal's full stop, not a sentence end.
+_ORDINAL_STOP = re.compile(r"(?<!\w)\d{1,2}\.$")
+# What the question asks for, when its form says so: an amount ("how many", "wie viele") or a time ("when",
+# "seit wann", "in which year"). An answer without one does not answer it, however well its words are sourced.
+_ASKS_AMOUNT = re.compile(
+    r"\b(how (many|much|old|long|far|high|large|big|often)|what (percentage|share|proportion|number|amount)"
+    r"|wie (viele?|alt|lange?|hoch|groß|weit|oft)|wieviele?|welche[nrms]? (anteil|zahl|anzahl|summe|betrag))\b",
+    re.IGNORECASE,
+)
+_ASKS_TIME = re.compile(
+    r"\b(when|wann|what time|(in|since|until|by) (which|what) (year|month)|on (which|what) (day|date)"
+    r"|in welchem (jahr|monat)|an welchem (tag|datum)|um wie viel uhr|welche[nrms]? (uhrzeit|datum|jahr|tag))\b",
+    re.IGNORECASE,
+)
 _ABOUT_SOURCES = re.compile(r"\b(articles?|evidence|artikel\w*|quellen?)\b")
 # "do not say / does not mention" and "sagen nichts / erwähnen ... nicht": the sources not saying something,
 # as opposed to a sourced fact that is negative ("the article states she had not seen her mother").
@@ -39,6 +53,8 @@ def split_sentences(text: str) -> list[str]:
     """Answer sentences, each keeping the markers that follow its full stop."""
     out, start = [], 0
     for match in _SENTENCE_END.finditer(text):
+        if match.group() == "." and _ORDINAL_STOP.search(text[start : match.end()]) and text[match.end() :].strip():
+            continue
         out.append(text[start : match.end()].strip())
         start = match.end()
     if text[start:].strip():
@@ -55,16 +71,28 @@ def lexical_support(claim: str, sources: Sequence[str]) -> float:
     return sum(t in known for t in tokens) / len(tokens)
 
 
-def numbers_supported(claim: str, sources: Sequence[str]) -> bool:
-    """Every number in the claim appears in the sources: a year or age that is not there was made up."""
-    known = set(_NUMBER.findall(" ".join(sources)))
-    return all(n in known for n in _NUMBER.findall(claim))
+def numbers_supported(claim: str, sources: Sequence[str], question: str = "") -> bool:
+    """Every number in the claim appears in the sources: a year or age that is not there was made up. The
+    sources' number words count ("fünf Breakbälle" supports "5 break points"). A number the question gives may
+    be repeated as context ("the 1951 loan"), but only beside a sourced number the question did not give: an
+    answer whose only figures come from the question adds nothing the evidence says."""
+    known, asked, claimed = numbers(" ".join(sources), words=True), numbers(question), numbers(claim)
+    unsupported = claimed - known
+    return not unsupported or (unsupported <= asked and bool((claimed & known) - asked))
 
 
 def is_refusal(sentence: str) -> bool:
     """The refusal phrase, or a sentence about what the articles do not say ("The articles do not mention X")."""
     core = MARKER.sub("", sentence).strip().lower()
     return REFUSAL.lower().rstrip(".") in core or bool(_ABOUT_SOURCES.search(core) and _NOT_SAID.search(core))
+
+
+def answers_the_form(question: str, claims: Sequence[str]) -> bool:
+    """The claims carry what the question's form asks for: an amount for "how many", a time for "when"."""
+    text = " ".join(claims)
+    if _ASKS_AMOUNT.search(question) and not has_amount(text):
+        return False
+    return not (_ASKS_TIME.search(question) and not has_time(text))
 
 
 def evidence_adds(claim: str, sources: Sequence[str], question: str) -> bool:
@@ -115,7 +143,7 @@ def verify_answer(
                 )
             return (
                 bool(indices)
-                and numbers_supported(claim, sources)
+                and numbers_supported(claim, sources, question)
                 and evidence_adds(claim, sources, question)
                 and (
                     lexical_support(claim, [*sources, question]) >= lexical_threshold
@@ -134,6 +162,8 @@ def verify_answer(
             dropped.append(claim)
     if not any(cited for _, cited in kept):
         return Checked("", [], dropped, refused)
+    if not answers_the_form(question, [claim for claim, cited in kept if cited]):
+        return Checked("", [], dropped + [claim for claim, _ in kept], refused)
     used: list[int] = []
     parts = []
     for claim, cited in kept:

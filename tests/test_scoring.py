@@ -144,3 +144,20 @@ def test_summary_counts_stages_over_answerable_cases_and_the_gate_names_what_fel
     assert summary["traps_abstained"] == "0/1" and abs(summary["nonsense_rate"] - 1 / 3) < 1e-9
     assert summary["uncached_tokens_median"] == 320 and summary["latency_median_s"] == 3.0
     assert gate(summary, {"retrieval_recall": 0.6, "answer_accuracy": 0.5}) == ["retrieval_recall 0.500 < 0.600"]
+
+
+def test_amounts_and_times_in_words_count():
+    from assistant.text import has_amount, has_time
+
+    assert has_amount("zwei Kräne") and has_amount("Hunderte Fans") and has_amount("14 cranes")
+    assert not has_amount("the mayor said so")
+    assert has_time("am Dienstag") and has_time("in March") and has_time("im Jänner") and has_time("2019")
+    assert not has_time("the mayor said so")
+
+
+def test_numbers_ignore_thousands_separators_and_read_small_number_words_on_request():
+    from assistant.text import numbers
+
+    assert numbers("2.411,77 Punkte") == numbers("2,411.77 points") == {"2411", "77"}
+    assert numbers("40.000 Bücher") == numbers("40000 books") == {"40000"}
+    assert numbers("fünf Breakbälle") == set() and numbers("fünf Breakbälle", words=True) == {"5"}

@@ -24,8 +24,8 @@ def never_similar(claim, sources):
     return 0.0
 
 
-def check(raw, question="When were they married?", similarity=never_similar):
-    return verify_answer(raw, question, EVIDENCE, similarity, lexical_threshold=0.5, similarity_threshold=0.85)
+def check(raw, question="When were they married?", similarity=never_similar, evidence=EVIDENCE):
+    return verify_answer(raw, question, evidence, similarity, lexical_threshold=0.5, similarity_threshold=0.85)
 
 
 def test_supported_answer_keeps_its_marker():
@@ -143,3 +143,73 @@ def test_an_obeyed_injection_is_not_support():
         0.85,
     )
     assert result.used == [0]
+
+
+HARBOUR = [
+    Evidence("h1", "T", "Der neue Hafen von Nordstadt wurde am 28. Februar eröffnet.", 0, 57, 0.9, "de", ""),
+    Evidence("h1", "T", "The harbour cost the city a great deal, the mayor said.", 60, 115, 0.8, "en", ""),
+    Evidence("h1", "T", "Its 14 cranes can move 900 containers a day.", 120, 164, 0.7, "en", ""),
+]
+
+
+def check_harbour(raw, question):
+    return check(raw, question, evidence=HARBOUR)
+
+
+def test_a_german_ordinal_date_does_not_end_the_sentence():
+    assert split_sentences("Der Hafen wurde am 28. Februar eröffnet [1].") == [
+        "Der Hafen wurde am 28. Februar eröffnet [1]."
+    ]
+    assert split_sentences("Es gab 14 Kräne [3]. Der Hafen ist neu.") == ["Es gab 14 Kräne [3].", "Der Hafen ist neu."]
+
+
+def test_how_many_needs_an_amount_in_the_answer():
+    copied = check_harbour(
+        "The harbour cost the city a great deal, the mayor said [2].", "How many cranes does the harbour have?"
+    )
+    assert copied.text == "" and copied.dropped
+    answered = check_harbour("The harbour has 14 cranes [3].", "How many cranes does the harbour have?")
+    assert answered.text == "The harbour has 14 cranes [1]."
+
+
+def test_when_needs_a_time_in_the_answer():
+    copied = check_harbour("The harbour cost the city a great deal, the mayor said [2].", "Wann öffnete der Hafen?")
+    assert copied.text == "" and copied.dropped
+    answered = check_harbour("Der Hafen wurde am 28. Februar eröffnet [1].", "Wann wurde der Hafen eröffnet?")
+    assert answered.text == "Der Hafen wurde am 28. Februar eröffnet [1]."
+
+
+def test_questions_of_other_forms_need_no_amount_or_time():
+    result = check_harbour(
+        "The mayor said the harbour cost the city a great deal [2].", "What did the mayor say about the cost?"
+    )
+    assert result.text == "The mayor said the harbour cost the city a great deal [1]."
+
+
+def always_similar(claim, sources):
+    return 0.9
+
+
+def test_a_number_the_question_gives_may_be_repeated_and_number_words_support_digits():
+    evidence = [Evidence("t", "T", "Im sechsten Game wehrte Thiem fünf Breakbälle ab.", 0, 50, 0.9, "de", "")]
+    result = check(
+        "In the 2019 final Thiem saved 5 break points in the sixth game [1].",
+        "How many break points did Thiem save in the 2019 final?",
+        always_similar,
+        evidence,
+    )
+    assert result.text.startswith("In the 2019 final Thiem saved 5 break points")
+    assert (
+        check("Thiem saved 7 break points [1].", "How many break points did Thiem save?", always_similar, evidence).text
+        == ""
+    )
+
+
+def test_a_number_only_the_question_gives_is_no_answer():
+    evidence = [Evidence("b", "T", "Der Klub schied gegen den Titelverteidiger aus.", 0, 47, 0.9, "de", "")]
+    result = check(
+        "Der Klub schied 2016/17 gegen den Titelverteidiger aus [1].",
+        "Gegen wen schied der Klub 2016/17 aus?",
+        evidence,
+    )
+    assert result.text == ""
