@@ -11,12 +11,11 @@ from llama_index.core.llms import ChatMessage
 from .chunking import sentence_spans
 from .corpus import detect_question_language
 from .errors import AssistantError, InputError
-from .evidence import Evidence, addresses_the_model, cosine_scores, evidence_batches, rank_evidence
-from .llm import describe_failure
+from .evidence import Evidence, addresses_the_model
 from .prompts import REFUSAL
 from .retrieval import Passage
 from .text import CONTROL, MARKER
-from .verify import is_refusal, quote_is_verbatim, verify_answer
+from .verify import is_refusal, quote_is_verbatim
 
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 ABSTAIN_TEXT = {"en": REFUSAL, "de": "Dazu sagen die Artikel nichts."}
@@ -128,60 +127,17 @@ def _abstain(question, language, reason_key, passages, evidence, timings, draft=
     )
 
 
-def _generate(pipeline, messages: list[ChatMessage]) -> Iterator[str]:
-    """The LLM's text deltas; a failure of the model or its server becomes one clear LLMUnavailable."""
-    with pipeline.llm_lock:
-        try:
-            for chunk in pipeline.llm.stream_chat(messages):
-                if chunk.delta:
-                    yield chunk.delta
-        except Exception as error:
-            raise describe_failure(pipeline.settings, error) from error
-
-
 def _could_become_refusal(text: str) -> bool:
     head = text.strip()
     return REFUSAL.startswith(head) or head.startswith(REFUSAL)
 
 
-@dataclass(frozen=True)
-class Selection:
-    """What retrieval and evidence selection offer the model: the prompts' evidence, best batch first."""
-
-    query: str
-    passages: list[Passage]
-    batches: list[list[Evidence]]
-
-
-def select_evidence(pipeline, question: str, history: History = ()) -> Selection:
-    """Retrieve passages for the question and cut their best sentences into evidence batches (no LLM)."""
-    settings = pipeline.settings
-    # A follow-up ("and when did they divorce?") is searched together with the question before it.
-    query = f"{history[-1][0]} {question}" if history else question
-    passages = pipeline.retrieve(query)
-    ranked = rank_evidence(
-        pipeline.scoring_embeddings,
-        query,
-        detect_question_language(question),
-        passages,
-        pipeline.article_text,
-        settings.min_relevance,
-        settings.cross_language_bonus,
-        settings.evidence_previous_sentence_chars,
-    )
-    return Selection(
-        query,
-        passages,
-        evidence_batches(ranked, settings.evidence_prompt_chars, settings.evidence_prompts, pipeline.article_text),
-    )
-
-
 def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[str | Answer]:
     """Yield the answer's text deltas as the LLM writes them, then the verified Answer (always last).
 
-    Evidence goes to the LLM in batches, best first; a batch the model finds no answer in, or answers with
-    nothing the verifier can support, is followed by the next one. Deltas are held back while the text could still be that refusal, so a caller
-    never sees a refusal that a later batch overturns.
+    retrieve and select evidence ─► for each evidence prompt, best first: generate ─► verify ─► stop at the
+    first answer that survives verification; none ─► abstain. Deltas are held back while the text could still
+    be the refusal, so a caller never sees a refusal that a later prompt overturns.
     """
     settings = pipeline.settings
     question = clean_question(question, settings.max_question_chars)
@@ -193,8 +149,7 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
             f"the index in {settings.index_dir} is empty: run `assistant index` or add an article in the chat's Corpus panel"
         )
     started = time.perf_counter()
-    selection = select_evidence(pipeline, question, history)
-    passages = selection.passages
+    selection = pipeline.selector.select(question, history)
     timings = {"retrieval_s": time.perf_counter() - started, "generation_s": 0.0}
     shown: list[Evidence] = []
     drafts: list[str] = []
@@ -202,29 +157,19 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     for evidence in selection.batches:
         shown.extend(evidence)
         generated = time.perf_counter()
-        raw, held = "", True
-        for delta in _generate(pipeline, build_messages(pipeline.prompts, evidence, question, language, history)):
+        messages = build_messages(pipeline.prompts, evidence, question, language, history)
+        raw = ""
+        for delta in _held_back(pipeline.generator.stream(messages)):
             raw += delta
-            if held and not _could_become_refusal(raw):
-                held = False
-                yield raw
-            elif not held:
-                yield delta
+            yield delta
         timings["generation_s"] += time.perf_counter() - generated
-        drafts.append(raw)
-        checked = verify_answer(
-            raw,
-            question,
-            evidence,
-            lambda claim, sources: _similarity(pipeline, claim, sources),
-            settings.support_threshold,
-            settings.support_similarity,
-        )
+        drafts.append(raw or REFUSAL)
+        checked = pipeline.verifier.check(raw, question, evidence)
         if checked.text:
             break
     timings["total_s"] = time.perf_counter() - started
     if checked is None:
-        yield _abstain(question, language, "no_evidence", passages, shown, timings)
+        yield _abstain(question, language, "no_evidence", selection.passages, shown, timings)
         return
     citations = [
         Citation(e.doc_id, e.title, e.sentence, e.start, e.end, e.language, e.score, e.published)
@@ -234,13 +179,21 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     draft = "\n---\n".join(drafts)
     if not checked.text or len(citations) != len(checked.used):
         reason = "model_refused" if all(is_refusal(d) for d in drafts) else "unsupported"
-        yield _abstain(question, language, reason, passages, shown, timings, draft)
+        yield _abstain(question, language, reason, selection.passages, shown, timings, draft)
         return
-    yield Answer(question, checked.text, citations, False, language, "", passages, shown, timings, draft)
+    yield Answer(question, checked.text, citations, False, language, "", selection.passages, shown, timings, draft)
 
 
-def _similarity(pipeline, claim: str, sources: Sequence[str]) -> float:
-    return float(max(cosine_scores(pipeline.scoring_embeddings, claim, list(sources)), default=0.0))
+def _held_back(deltas: Iterator[str]) -> Iterator[str]:
+    """The deltas, except that nothing is let out while the text so far could still become the refusal."""
+    text, held = "", True
+    for delta in deltas:
+        text += delta
+        if held and not _could_become_refusal(text):
+            held = False
+            yield text
+        elif not held:
+            yield delta
 
 
 def answer(pipeline, question: str, history: History = ()) -> Answer:

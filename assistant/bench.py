@@ -127,7 +127,7 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.llms import ChatMessage
 
-    from .answering import answer, build_messages, select_evidence
+    from .answering import answer, build_messages
     from .corpus import detect_question_language
     from .llm import uncached_prompt_tokens
     from .pipeline import Pipeline
@@ -151,7 +151,7 @@ def bench_answering(settings: Settings, seeds_index: Path) -> dict:
         stock = engine.query(question)
         default_s = time.perf_counter() - started
         language = detect_question_language(question)
-        first = select_evidence(pipeline, question).batches[0]
+        first = pipeline.selector.select(question).batches[0]
         messages = build_messages(pipeline.prompts, first, question, language, ())
         model.load_state(warm)
         started = time.perf_counter()

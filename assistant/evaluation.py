@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import scoring
-from .answering import answer, build_messages, select_evidence
+from .answering import answer, build_messages
 from .cases import KINDS, Case, load_cases
 from .corpus import detect_question_language
 from .llm import uncached_prompt_tokens
@@ -50,7 +50,7 @@ def _share(rows: list[dict], key: str, where=lambda r: True) -> float | None:
 def offline_row(pipeline, case: Case) -> dict:
     """The no-LLM stages for one case: what retrieval finds and what the prompts would offer."""
     history = [(q, "") for q in case.history]
-    selection = select_evidence(pipeline, case.question, history)
+    selection = pipeline.selector.select(case.question, history)
     first = selection.batches[0] if selection.batches else []
     every = [e for batch in selection.batches for e in batch]
     answerable = bool(case.evidence)
@@ -70,7 +70,7 @@ def offline_row(pipeline, case: Case) -> dict:
 def uncached_tokens(pipeline, case: Case, history) -> int | None:
     """Tokens of the first prompt that llama.cpp's cache does not already hold (all but the constant system
     prompt); None for a server backend, whose tokenizer is not at hand."""
-    selection = select_evidence(pipeline, case.question, history)
+    selection = pipeline.selector.select(case.question, history)
     if not selection.batches:
         return None
     language = detect_question_language(case.question)

@@ -13,17 +13,35 @@ from collections.abc import Callable
 from .prompts import Prompts
 from .retrieval import HybridRetriever, Passage
 from .settings import Settings, get_settings, quiet_environment
+from .stages import EvidenceSelector, Generator, Verifier
 
 
 class Pipeline:
-    def __init__(self, settings: Settings | None = None, *, embed_model=None, llm=None, store=None, chroma_client=None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embed_model=None,
+        llm=None,
+        store=None,
+        chroma_client=None,
+        selector=None,
+        generator=None,
+        verifier=None,
+    ):
         quiet_environment()
         self.settings = settings or get_settings()
         self._chroma_client = chroma_client
         self._injected_embedder = embed_model
-        self._parts = {"embed_model": embed_model, "llm": llm, "store": store}
+        self._parts = {
+            "embed_model": embed_model,
+            "llm": llm,
+            "store": store,
+            "selector": selector,
+            "generator": generator,
+            "verifier": verifier,
+        }
         self._build_lock = threading.RLock()  # re-entrant: building the retriever builds the store and embedder
-        self.llm_lock = threading.Lock()  # one generation at a time: a llama.cpp context is not thread-safe
 
     def _part(self, name: str, build: Callable[[], object]):
         """The part, built once: double-checked under a lock so two threads never load a model twice."""
@@ -94,6 +112,22 @@ class Pipeline:
             "retriever",
             lambda: HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k),
         )
+
+    # ------------------------------------------------------------ the answer's stages (see answering.py)
+    @property
+    def selector(self) -> EvidenceSelector:
+        return self._part(
+            "selector",
+            lambda: EvidenceSelector(self.retrieve, self.scoring_embeddings, self.article_text, self.settings),
+        )
+
+    @property
+    def generator(self) -> Generator:
+        return self._part("generator", lambda: Generator(self.llm, self.settings))
+
+    @property
+    def verifier(self) -> Verifier:
+        return self._part("verifier", lambda: Verifier(self.scoring_embeddings, self.settings))
 
     def article_text(self, doc_id: str) -> str:
         """The article's stored text, which every offset refers to ("" for an unknown doc_id)."""
