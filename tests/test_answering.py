@@ -51,7 +51,7 @@ def test_german_question_gets_a_german_abstention(tmp_path):
 
 def test_a_later_batch_is_tried_when_the_first_is_refused(tmp_path):
     llm_rule = answer_from("renoviert", "Er wurde 2020 renoviert")
-    pipeline = indexed(tmp_path, llm_rule, evidence_prompt_chars=1)
+    pipeline = indexed(tmp_path, llm_rule, evidence_prompt_chars=1, evidence_prompts=4)
     result = answer("Wann wurde der Bahnhof gebaut und renoviert?", pipeline=pipeline)
     assert not result.abstained and "2020" in result.text
     assert len(pipeline.llm.prompts) >= 2  # the first prompt did not hold the answer
