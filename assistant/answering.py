@@ -158,12 +158,16 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
         shown.extend(evidence)
         generated = time.perf_counter()
         messages = build_messages(pipeline.prompts, evidence, question, language, history)
-        raw = ""
-        for delta in _held_back(pipeline.generator.stream(messages)):
+        raw, held = "", True
+        for delta in pipeline.generator.stream(messages):
             raw += delta
-            yield delta
+            if held and not _could_become_refusal(raw):
+                held = False
+                yield raw
+            elif not held:
+                yield delta
         timings["generation_s"] += time.perf_counter() - generated
-        drafts.append(raw or REFUSAL)
+        drafts.append(raw)
         checked = pipeline.verifier.check(raw, question, evidence)
         if checked.text:
             break
@@ -182,18 +186,6 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
         yield _abstain(question, language, reason, selection.passages, shown, timings, draft)
         return
     yield Answer(question, checked.text, citations, False, language, "", selection.passages, shown, timings, draft)
-
-
-def _held_back(deltas: Iterator[str]) -> Iterator[str]:
-    """The deltas, except that nothing is let out while the text so far could still become the refusal."""
-    text, held = "", True
-    for delta in deltas:
-        text += delta
-        if held and not _could_become_refusal(text):
-            held = False
-            yield text
-        elif not held:
-            yield delta
 
 
 def answer(pipeline, question: str, history: History = ()) -> Answer:

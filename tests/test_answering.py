@@ -108,3 +108,10 @@ def test_empty_index_says_how_to_fill_it(tmp_path):
     with pytest.raises(AssistantError, match="is empty: run `assistant index`"):
         answer("How much did the harbour cost?", pipeline=pipeline)
     assert pipeline.llm.prompts == []
+
+
+def test_a_refusal_followed_by_a_sourced_correction_keeps_the_correction(tmp_path):
+    corrected = lambda prompt: f"{REFUSAL} {answer_from(COST, 'But the harbour cost 40 million euros')(prompt)}"  # noqa: E731
+    pipeline = indexed(tmp_path, corrected)
+    result = answer("Did the harbour cost 90 million euros?", pipeline=pipeline)
+    assert not result.abstained and "40 million" in result.text
