@@ -110,7 +110,13 @@ class Pipeline:
     def retriever(self) -> HybridRetriever:
         return self._part(
             "retriever",
-            lambda: HybridRetriever(self.store, self.embed_model, self.settings.top_k, self.settings.candidate_k),
+            lambda: HybridRetriever(
+                self.store,
+                self.embed_model,
+                self.settings.top_k,
+                self.settings.candidate_k,
+                query_embedding=self.scoring_embeddings.get_query_embedding,
+            ),
         )
 
     # ------------------------------------------------------------ the answer's stages (see answering.py)

@@ -13,7 +13,7 @@ from pathlib import Path
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
-from llama_index.core.schema import BaseNode, NodeWithScore
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from .text import STOPWORDS
@@ -63,13 +63,18 @@ def to_passage(hit: NodeWithScore) -> Passage:
 
 
 class HybridRetriever:
-    """Dense + keyword candidates, fused with reciprocal rank fusion into the top passages."""
+    """Dense + keyword candidates, fused with reciprocal rank fusion into the top passages.
 
-    def __init__(self, store, embed_model, top_k: int, candidate_k: int):
+    `query_embedding`, when given, embeds the query instead of the embedder's own call: the pipeline passes its
+    remembering embedder, so a question is embedded once for retrieval and evidence scoring together.
+    """
+
+    def __init__(self, store, embed_model, top_k: int, candidate_k: int, query_embedding=None):
         self.store = store
         self.embed_model = embed_model
         self.top_k = top_k
         self.candidate_k = candidate_k
+        self.query_embedding = query_embedding
 
     def _retrievers(self) -> list:
         dense = VectorStoreIndex.from_vector_store(self.store.vector_store, embed_model=self.embed_model)
@@ -90,4 +95,5 @@ class HybridRetriever:
             use_async=False,
             llm=MockLLM(),  # never called with num_queries=1; passed so LlamaIndex never resolves a global default LLM
         )
-        return [to_passage(hit) for hit in fusion.retrieve(query)]
+        embedding = list(map(float, self.query_embedding(query))) if self.query_embedding else None
+        return [to_passage(hit) for hit in fusion.retrieve(QueryBundle(query, embedding=embedding))]
