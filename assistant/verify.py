@@ -73,7 +73,7 @@ def lexical_support(claim: str, sources: Sequence[str]) -> float:
 
 def numbers_supported(claim: str, sources: Sequence[str], question: str = "") -> bool:
     """Every number in the claim appears in the sources: a year or age that is not there was made up. The
-    sources' number words count ("fünf Breakbälle" supports "5 break points"). A number the question gives may
+    sources' number words count ("fünf Elfmeter" supports "5 penalties"). A number the question gives may
     be repeated as context ("the 1951 loan"), but only beside a sourced number the question did not give: an
     answer whose only figures come from the question adds nothing the evidence says."""
     known, asked, claimed = numbers(" ".join(sources), words=True), numbers(question), numbers(claim)

@@ -160,4 +160,4 @@ def test_numbers_ignore_thousands_separators_and_read_small_number_words_on_requ
 
     assert numbers("2.411,77 Punkte") == numbers("2,411.77 points") == {"2411", "77"}
     assert numbers("40.000 Bücher") == numbers("40000 books") == {"40000"}
-    assert numbers("fünf Breakbälle") == set() and numbers("fünf Breakbälle", words=True) == {"5"}
+    assert numbers("fünf Elfmeter") == set() and numbers("fünf Elfmeter", words=True) == {"5"}

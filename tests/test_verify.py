@@ -191,16 +191,18 @@ def always_similar(claim, sources):
 
 
 def test_a_number_the_question_gives_may_be_repeated_and_number_words_support_digits():
-    evidence = [Evidence("t", "T", "Im sechsten Game wehrte Thiem fünf Breakbälle ab.", 0, 50, 0.9, "de", "")]
+    evidence = [Evidence("t", "T", "Im Finale hielt Lena Brandt vom SC Ostheim fünf Elfmeter.", 0, 57, 0.9, "de", "")]
     result = check(
-        "In the 2019 final Thiem saved 5 break points in the sixth game [1].",
-        "How many break points did Thiem save in the 2019 final?",
+        "In the 2019 final Lena Brandt of SC Ostheim saved 5 penalties [1].",
+        "How many penalties did Lena Brandt save in the 2019 final?",
         always_similar,
         evidence,
     )
-    assert result.text.startswith("In the 2019 final Thiem saved 5 break points")
+    assert result.text.startswith("In the 2019 final Lena Brandt of SC Ostheim saved 5 penalties")
     assert (
-        check("Thiem saved 7 break points [1].", "How many break points did Thiem save?", always_similar, evidence).text
+        check(
+            "Lena Brandt saved 7 penalties [1].", "How many penalties did Lena Brandt save?", always_similar, evidence
+        ).text
         == ""
     )
 
