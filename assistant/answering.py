@@ -12,6 +12,7 @@ from .chunking import sentence_spans
 from .corpus import detect_question_language
 from .errors import AssistantError, InputError
 from .evidence import Evidence, addresses_the_model
+from .memory import release_freed_memory
 from .prompts import REFUSAL
 from .retrieval import Passage
 from .text import CONTROL, MARKER
@@ -139,6 +140,13 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
     first answer that survives verification; none ─► abstain. Deltas are held back while the text could still
     be the refusal, so a caller never sees a refusal that a later prompt overturns.
     """
+    try:
+        yield from _stream_answer(pipeline, question, history)
+    finally:
+        release_freed_memory()  # see memory.py: a long chat's heap otherwise keeps every batch's buffers
+
+
+def _stream_answer(pipeline, question: str, history: History) -> Iterator[str | Answer]:
     settings = pipeline.settings
     question = clean_question(question, settings.max_question_chars)
     language = detect_question_language(question)
