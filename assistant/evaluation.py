@@ -244,7 +244,7 @@ def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), 
 
     materialise(suite)
     if pipeline is None:
-        update = {"index_dir": suite.index_dir, "corpus_dir": suite.corpus_dir}
+        update = {"index_dir": suite.index_dir(settings.embed_dtype), "corpus_dir": suite.corpus_dir}
         pipeline = Pipeline(settings.model_copy(update=update))
     print(index_paths(pipeline, [suite.corpus_dir]).summary())
     stems = {Path(a.metadata["source"]).stem: a.doc_id for a in pipeline.store.articles()}

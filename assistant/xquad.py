@@ -54,7 +54,7 @@ def run_xquad(settings: Settings, folder: Path, out: Path, sample: int, seed: in
         for pid, text in paragraphs.items():
             (corpus / f"{pid}.txt").write_text(text, encoding="utf-8")
         pipeline = Pipeline(
-            settings.model_copy(update={"index_dir": out / f"index-{indexed}"}),
+            settings.model_copy(update={"index_dir": out / f"index-{indexed}-{settings.embed_dtype}"}),
             embed_model=shared.embed_model,
             llm=shared.llm if sample else None,
         )
