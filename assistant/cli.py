@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sizes",
-        default="1000,2500,5000",
+        default="50,1000,2500,5000",
         help="haystack sizes in articles, comma-separated (each index is built once per embedder backend and reused)",
     )
     p.add_argument("--index-dir")

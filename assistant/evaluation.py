@@ -23,6 +23,7 @@ from .answering import answer, build_messages
 from .cases import KINDS, Case, load_cases
 from .corpus import detect_question_language
 from .llm import uncached_prompt_tokens
+from .models import embed_dtype_name
 from .settings import Settings
 from .suites import Suite, materialise
 from .text import content_tokens
@@ -244,7 +245,7 @@ def run_eval(settings: Settings, suite: Suite, out_dir: Path, run: Run = Run(), 
 
     materialise(suite)
     if pipeline is None:
-        update = {"index_dir": suite.index_dir(settings.embed_dtype), "corpus_dir": suite.corpus_dir}
+        update = {"index_dir": suite.index_dir(embed_dtype_name(settings)), "corpus_dir": suite.corpus_dir}
         pipeline = Pipeline(settings.model_copy(update=update))
     print(index_paths(pipeline, [suite.corpus_dir]).summary())
     stems = {Path(a.metadata["source"]).stem: a.doc_id for a in pipeline.store.articles()}

@@ -126,14 +126,18 @@ def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
+def embed_dtype_name(settings: Settings) -> str:
+    """The precision the embedder runs in: `embed_dtype`, with `auto` resolved for this CPU."""
+    if settings.embed_dtype == "auto":
+        return "bfloat16" if cpu_has_native_bf16() else "float32"
+    return settings.embed_dtype
+
+
 def embedder_dtype(settings: Settings):
-    """The torch dtype the embedder runs in: `embed_dtype`, with `auto` resolved for this CPU."""
+    """The torch dtype of `embed_dtype_name`."""
     import torch
 
-    name = settings.embed_dtype
-    if name == "auto":
-        name = "bfloat16" if cpu_has_native_bf16() else "float32"
-    return getattr(torch, name)
+    return getattr(torch, embed_dtype_name(settings))
 
 
 def _read_e5_tensors(path: Path) -> tuple[dict, dict]:

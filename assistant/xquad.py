@@ -16,6 +16,7 @@ from . import scoring
 from .answering import answer
 from .corpus import doc_id_for
 from .indexing import index_paths
+from .models import embed_dtype_name
 from .pipeline import Pipeline
 from .settings import Settings
 
@@ -54,7 +55,7 @@ def run_xquad(settings: Settings, folder: Path, out: Path, sample: int, seed: in
         for pid, text in paragraphs.items():
             (corpus / f"{pid}.txt").write_text(text, encoding="utf-8")
         pipeline = Pipeline(
-            settings.model_copy(update={"index_dir": out / f"index-{indexed}-{settings.embed_dtype}"}),
+            settings.model_copy(update={"index_dir": out / f"index-{indexed}-{embed_dtype_name(settings)}"}),
             embed_model=shared.embed_model,
             llm=shared.llm if sample else None,
         )
