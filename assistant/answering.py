@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 
 from llama_index.core.llms import ChatMessage
 
-from .chunking import sentence_spans
 from .corpus import detect_question_language
 from .errors import AssistantError, InputError
 from .evidence import Evidence, addresses_the_model
 from .memory import release_freed_memory
 from .prompts import REFUSAL
 from .retrieval import Passage
-from .text import CONTROL, MARKER
+from .text import CONTROL, MARKER, sentence_spans
 from .verify import is_refusal, quote_is_verbatim
 
 LANGUAGE_NAMES = {"en": "English", "de": "German"}

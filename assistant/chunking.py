@@ -1,67 +1,18 @@
-"""Sentence spans and sentence-aware chunks that keep exact character offsets into the article text.
+"""Sentence-aware chunks that keep exact character offsets into the article text.
 
 Offsets are the contract: for every span, `text[start:end]` is the span's text, so any passage or quote can be
-located in the stored article later. NLTK's Punkt finds the sentence ends; line breaks always end a sentence
-(captions and one-line paragraphs are common in news files).
+located in the stored article later. Sentences come from `text.sentence_spans`, which verification and evidence
+selection use too.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, NodeRelationship, TextNode
 
-_LINE = re.compile(r"[^\n]+")
-_WORD_GAP = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
-@lru_cache(maxsize=1)
-def _punkt():
-    from nltk.tokenize.punkt import PunktSentenceTokenizer
-
-    # Untrained Punkt: language-neutral (the corpus is German and English) and needs no data download.
-    return PunktSentenceTokenizer()
-
-
-def _split_long(text: str, start: int, end: int, limit: int) -> list[Span]:
-    """Cut an over-long sentence at word gaps so no span exceeds `limit` characters."""
-    spans = []
-    while end - start > limit:
-        cut = start + limit
-        gaps = [m.start() for m in _WORD_GAP.finditer(text, start + limit // 2, cut)]
-        cut = gaps[-1] if gaps else cut
-        spans.append(Span(start, cut))
-        start = cut
-        while start < end and text[start].isspace():
-            start += 1
-    if start < end:
-        spans.append(Span(start, end))
-    return spans
-
-
-def sentence_spans(text: str, limit: int = 1000) -> list[Span]:
-    """Sentences of `text` as offsets, none longer than `limit` characters and none of only white space."""
-    spans: list[Span] = []
-    for line in _LINE.finditer(text):
-        for start, end in _punkt().span_tokenize(line.group()):
-            start, end = line.start() + start, line.start() + end
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if start < end:
-                spans.extend(_split_long(text, start, end, limit))
-    return spans
+from .text import Span, sentence_spans
 
 
 def chunk_spans(text: str, chunk_chars: int, overlap_sentences: int = 1) -> list[Span]:

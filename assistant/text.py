@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 
@@ -102,3 +104,55 @@ def numbers(text: str, words: bool = False) -> set[str]:
     if words:
         found |= {NUMBER_WORDS[w] for w in _NUMBER_WORD.findall(text.lower())}
     return found
+
+
+# ---------------------------------------------------------------- sentences
+# NLTK's Punkt finds the sentence ends; line breaks always end a sentence (captions and one-line paragraphs are
+# common in news files). Offsets are exact: for every span, text[start:end] is the sentence.
+_LINE = re.compile(r"[^\n]+")
+_WORD_GAP = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _punkt():
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    # Untrained Punkt: language-neutral (the corpus is German and English) and needs no data download.
+    return PunktSentenceTokenizer()
+
+
+def _split_long(text: str, start: int, end: int, limit: int) -> list[Span]:
+    """Cut an over-long sentence at word gaps so no span exceeds `limit` characters."""
+    spans = []
+    while end - start > limit:
+        cut = start + limit
+        gaps = [m.start() for m in _WORD_GAP.finditer(text, start + limit // 2, cut)]
+        cut = gaps[-1] if gaps else cut
+        spans.append(Span(start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        spans.append(Span(start, end))
+    return spans
+
+
+def sentence_spans(text: str, limit: int = 1000) -> list[Span]:
+    """Sentences of `text` as offsets, none longer than `limit` characters and none of only white space."""
+    spans: list[Span] = []
+    for line in _LINE.finditer(text):
+        for start, end in _punkt().span_tokenize(line.group()):
+            start, end = line.start() + start, line.start() + end
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                spans.extend(_split_long(text, start, end, limit))
+    return spans

@@ -8,10 +8,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .chunking import sentence_spans
 from .evidence import Evidence, addresses_the_model
 from .prompts import REFUSAL
-from .text import MARKER, content_tokens, has_amount, has_time, numbers
+from .text import MARKER, content_tokens, has_amount, has_time, numbers, sentence_spans
 
 _SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+\])*(?=\s|$)")
 _NUMBER = re.compile(r"\d+")

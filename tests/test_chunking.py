@@ -1,7 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_spans, sentence_spans
+from assistant.chunking import chunk_spans
+from assistant.text import sentence_spans
 
 TEXT = (
     "Sie und Kevin waren von 2004 bis 2007 verheiratet. Er zog nach Hawaii!\n\nCaption line one\nDr. Smith said: yes."
