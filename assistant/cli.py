@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sizes",
         default="50,1000,2500,5000",
-        help="haystack sizes in articles, comma-separated (each index is built once per embedder backend and reused)",
+        help="haystack sizes in articles, comma-separated (each index is built once per embedder precision and reused)",
     )
     p.add_argument("--index-dir")
     p.set_defaults(func=cmd_bench)

