@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from .text import CONTROL
+from .text import CONTROL, ENGLISH_STOPWORDS, GERMAN_STOPWORDS
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 _DATE_PREFIX = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\s+")
@@ -89,12 +89,9 @@ def detect_language(text: str) -> str:
     return found.iso_code_639_1.name.lower() if found else "und"
 
 
-@lru_cache(maxsize=1)
-def _function_words() -> tuple[frozenset[str], frozenset[str]]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
-
-    german, english = set(STOPWORDS_GERMAN), set(STOPWORDS_EN_PLUS)
-    return frozenset(german - english), frozenset(english - german)  # "was", "in", "die" say nothing
+# The function words only one of the two languages has ("was", "in", "die" say nothing).
+_GERMAN_ONLY = GERMAN_STOPWORDS - ENGLISH_STOPWORDS
+_ENGLISH_ONLY = ENGLISH_STOPWORDS - GERMAN_STOPWORDS
 
 
 def detect_question_language(text: str) -> str:
@@ -104,8 +101,7 @@ def detect_question_language(text: str) -> str:
     words that only one of the two languages has decide. With none of them, lingua decides, and a question it
     finds to be French or Spanish is named as such."""
     words = re.findall(r"\w+", text.lower())
-    german, english = _function_words()
-    vote = sum(w in german for w in words) - sum(w in english for w in words)
+    vote = sum(w in _GERMAN_ONLY for w in words) - sum(w in _ENGLISH_ONLY for w in words)
     if vote == 0:
         other = _detector().detect_language_of(text)
         if other is not None and other.iso_code_639_1.name not in ("DE", "EN") and len(words) >= 3:

@@ -1,9 +1,11 @@
 """Incremental, idempotent indexing of article files into the persistent store, and taking articles out.
 
-The docstore remembers each article's hash, so unchanged articles are skipped, changed ones replaced and
-vanished ones (files gone from the paths indexed) removed. Work is committed in batches (Chroma first, then the
-docstore, atomically; for removals the docstore first), so a run killed at any point leaves an index the next
-run repairs: chunks whose article the docstore does not know are orphans and are deleted before anything else.
+The article store remembers each article's hash, so unchanged articles are skipped, changed ones replaced and
+vanished ones (files gone from the paths indexed) removed. Work is committed in batches: Chroma first, then one
+SQLite transaction with the articles, their chunks and keyword terms; for removals SQLite first. So a run killed
+at any point leaves an index the next run repairs: after a write that never completed, chunks whose article
+SQLite does not know are orphans and are deleted before anything else. What a write costs follows the articles it
+changes, not the size of the index.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
+from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.schema import Document
 
 from . import manifest
@@ -82,9 +84,9 @@ def read_corpus(paths: list[Path], max_bytes: int) -> tuple[list[Article], list[
 
 
 def _under(source: str, roots: list[Path]) -> bool:
-    """Whether an article's file lies under one of the roots (a root that is gone, say an unmounted disk,
-    covers nothing: its articles stay rather than all leave)."""
-    return any(root.exists() and Path(source).is_relative_to(root) for root in roots)
+    """Whether an article's file lies under one of the roots. Callers pass the roots that exist: one that is
+    gone, say an unmounted disk, covers nothing, so its articles stay rather than all leave."""
+    return any(Path(source).is_relative_to(root) for root in roots)
 
 
 def index_paths(pipeline, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
@@ -94,23 +96,25 @@ def index_paths(pipeline, paths: list[Path], *, progress: Progress | None = None
     roots = [path.resolve() for path in paths]
     report = IndexReport()
     articles, report.skipped = read_corpus(roots, settings.max_article_bytes)
-    with store.write_lock():
+    with store.write_lock() as interrupted:
         store.record_manifest()  # before the first change, so a killed first run leaves a labelled index
         manifest.remember_folders(store.dir, [root for root in roots if root.is_dir()])
-        for doc_id in store.orphan_doc_ids():  # chunks left behind by a killed run
-            store.vector_store.delete(doc_id)
-            report.orphans_removed += 1
+        if interrupted:  # chunks a killed run left behind
+            for doc_id in store.orphan_doc_ids():
+                store.vector_store.delete(doc_id)
+                report.orphans_removed += 1
         known = store.article_hashes()
         wanted = {a.doc_id: to_document(a) for a in articles}
-        report.removed = [
-            d.doc_id for d in store.articles() if d.doc_id not in wanted and _under(d.metadata.get("source", ""), roots)
-        ]
+        present = [root for root in roots if root.exists()]
+        report.removed = sorted(
+            doc_id
+            for doc_id, source in store.article_sources().items()
+            if doc_id not in wanted and _under(source, present)
+        )
         todo = [d for d in wanted.values() if known.get(d.doc_id) != d.hash]
         report.unchanged = len(wanted) - len(todo)
         report.added = sorted(d.doc_id for d in todo if d.doc_id not in known)
         report.updated = sorted(d.doc_id for d in todo if d.doc_id in known)
-        if report.changed:
-            store.mark_keyword_index_stale()
         if report.removed:
             store.forget_articles(report.removed)
             for doc_id in report.removed:
@@ -118,20 +122,19 @@ def index_paths(pipeline, paths: list[Path], *, progress: Progress | None = None
         if todo:  # the embedder loads only when there is something to embed
             ingest = IngestionPipeline(
                 transformations=[SentenceChunker(chunk_chars=settings.chunk_chars), pipeline.embed_model],
-                docstore=store.docstore,
                 vector_store=store.vector_store,
-                docstore_strategy=DocstoreStrategy.UPSERTS,
-                disable_cache=True,  # the docstore already skips unchanged articles; a cache would hold every node
+                disable_cache=True,  # the hashes already skip unchanged articles; a cache would hold every node
             )
             if progress:
                 progress(0, len(todo))
             for first in range(0, len(todo), settings.index_batch):
-                ingest.run(documents=todo[first : first + settings.index_batch])
-                store.save_docstore()
+                batch = todo[first : first + settings.index_batch]
+                for document in batch:
+                    if document.doc_id in known:  # its older chunks leave before the new ones arrive
+                        store.vector_store.delete(document.doc_id)
+                store.save_articles(batch, ingest.run(documents=batch))
                 if progress:
                     progress(min(first + settings.index_batch, len(todo)), len(todo))
-        if report.changed or not store.keyword_index_is_current():
-            store.rebuild_keyword_index()
         report.articles = len(store.article_hashes())
         report.chunks = store.chunk_count()
     return report
@@ -160,26 +163,26 @@ class RemoveReport:
 
 
 def remove_articles(pipeline, doc_ids: list[str], *, progress: Progress | None = None) -> RemoveReport:
-    """Take articles out of the index, crash-safe like indexing: the keyword index is marked stale, the docstore
-    forgets them (saved atomically: the point of no return), then their chunks leave Chroma and the keyword index
-    is rebuilt. A run killed on the way leaves orphan chunks and a stale keyword index, which the next
-    `assistant index` or `assistant remove` repairs; a doc_id whose chunks are still there counts as known."""
+    """Take articles out of the index, crash-safe like indexing: SQLite forgets them with their chunks and
+    keyword terms (one transaction: the point of no return), then their chunks leave Chroma. A run killed on the
+    way leaves orphan chunks, which the next `assistant index` or `assistant remove` deletes; a doc_id whose
+    chunks are still there counts as known."""
     store = pipeline.store
     wanted = list(dict.fromkeys(doc_ids))
     report = RemoveReport()
-    with store.write_lock():
+    with store.write_lock() as interrupted:
         known = store.article_hashes()
-        orphans = store.orphan_doc_ids()
+        orphans = store.orphan_doc_ids() if interrupted else set()
         unknown = [d for d in wanted if d not in known and d not in orphans]
         if unknown:
             more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
             raise AssistantError(
                 f"no article {unknown[0]!r} in the index{more}: `assistant list` shows the doc_ids of the indexed articles"
             )
-        folders = manifest.source_folders(store.dir)
-        sources = {d.doc_id: d.metadata.get("source", "") for d in store.articles() if d.doc_id in wanted}
-        report.returning = sorted(s for s in sources.values() if _under(s, folders) and Path(s).is_file())
-        store.mark_keyword_index_stale()
+        folders = [folder for folder in manifest.source_folders(store.dir) if folder.exists()]
+        leaving = set(wanted)
+        sources = [s for d, s in store.article_sources().items() if d in leaving]
+        report.returning = sorted(s for s in sources if _under(s, folders) and Path(s).is_file())
         doomed = sorted(set(wanted) | orphans)
         if progress:
             progress(0, len(doomed))
@@ -188,9 +191,8 @@ def remove_articles(pipeline, doc_ids: list[str], *, progress: Progress | None =
             store.vector_store.delete(doc_id)
             if progress:
                 progress(done, len(doomed))
-        store.rebuild_keyword_index()
         report.removed = wanted
-        report.orphans_removed = len(orphans - set(wanted))
+        report.orphans_removed = len(orphans - leaving)
         report.articles = len(store.article_hashes())
         report.chunks = store.chunk_count()
     return report

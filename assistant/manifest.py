@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import AssistantError
 
 # Bumped whenever what the index stores changes shape (chunk ids, metadata, keyword index, doc_id scheme).
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 MANIFEST = "manifest.json"
 SOURCES = "sources.json"
 COLLECTION_KEY = "newsdesk_manifest"

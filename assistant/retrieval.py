@@ -1,22 +1,18 @@
 """Hybrid retrieval: dense (multilingual e5) and BM25 keyword search, fused by reciprocal rank.
 
-BM25 runs without a stemmer (the corpus is German and English; PyStemmer's default is English-only) and with
-English and German stop words removed from the index.
+BM25 is SQLite FTS5's over the article store's keyword terms: without a stemmer (the corpus is German and
+English) and with English and German stop words removed (see `text.keyword_terms`).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from llama_index.core import VectorStoreIndex
+from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
-from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
-from llama_index.retrievers.bm25 import BM25Retriever
-
-from .text import STOPWORDS
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
 
 @dataclass(frozen=True)
@@ -31,21 +27,17 @@ class Passage:
     published: str = ""
 
 
-# It warns whenever a corpus has fewer chunks than top_k (every small corpus); that is expected here.
-logging.getLogger("llama_index.retrievers.bm25.base").setLevel(logging.ERROR)
+class KeywordRetriever(BaseRetriever):
+    """The store's BM25 search as a LlamaIndex retriever, so fusion treats it like the dense one."""
 
+    def __init__(self, store, top_k: int):
+        super().__init__()
+        self.store = store
+        self.top_k = top_k
 
-def build_bm25(nodes: list[BaseNode], top_k: int) -> BM25Retriever:
-    return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=top_k, skip_stemming=True, language=STOPWORDS)
-
-
-def load_bm25(path: Path, top_k: int) -> BM25Retriever | None:
-    if not (path / "retriever.json").is_file():
-        return None
-    retriever = BM25Retriever.from_persist_dir(str(path), show_progress=False)
-    retriever.skip_stemming = True  # the library does not persist this flag; the index was built unstemmed
-    retriever.similarity_top_k = min(top_k, int(retriever.bm25.scores.get("num_docs", top_k)))
-    return retriever
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self.store.keyword_search(query_bundle.query_str, self.top_k)
+        return [NodeWithScore(node=node, score=score) for node, score in hits]
 
 
 def to_passage(hit: NodeWithScore) -> Passage:
@@ -78,11 +70,7 @@ class HybridRetriever:
 
     def _retrievers(self) -> list:
         dense = VectorStoreIndex.from_vector_store(self.store.vector_store, embed_model=self.embed_model)
-        retrievers = [dense.as_retriever(similarity_top_k=self.candidate_k)]
-        bm25 = self.store.bm25()
-        if bm25 is not None:
-            retrievers.append(bm25)
-        return retrievers
+        return [dense.as_retriever(similarity_top_k=self.candidate_k), KeywordRetriever(self.store, self.candidate_k)]
 
     def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
         if self.store.chunk_count() == 0:

@@ -1,9 +1,9 @@
-"""The persistent index: chunk vectors in Chroma, article texts and hashes in LlamaIndex's docstore, BM25 beside them.
+"""The persistent index: chunk vectors in Chroma; articles, chunks and the keyword index in SQLite beside them.
 
-Layout of `index_dir`: `chroma/` (embedded Chroma; absent in server mode), `docstore.json` (articles with their
-text and content hash: what offsets refer to and what dedup compares), `bm25/` (keyword index over all chunks),
-`manifest.json` (what it was built with), `sources.json` (the folders it was built from), `.lock` (one writer at a
-time).
+Layout of `index_dir`: `chroma/` (embedded Chroma; absent in server mode), `articles.sqlite3` (articles with their
+text and content hash, their chunks, the keyword index: see `articles.py`), `manifest.json` (what it was built
+with), `sources.json` (the folders it was built from), `.lock` (one writer at a time), `.writing` (present while a
+write is under way or after one was killed: the next writer then looks for orphan chunks).
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from llama_index.core.schema import BaseNode, Document
-from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from . import manifest
+from . import articles, manifest
 from .errors import AssistantError
 from .settings import Settings
 
-DOCSTORE = "docstore.json"
-BM25_DIR = "bm25"
-BM25_STALE = "bm25.stale"  # present while the keyword index lags behind Chroma (e.g. after a crash)
+WRITING = ".writing"
+# What older layouts kept beside Chroma: a rebuild clears them too.
+_OLDER_FILES = ("docstore.json", "bm25", "bm25.stale")
 _PAGE = 5000
 
 
@@ -68,9 +67,8 @@ class IndexStore:
                 f"the index in {self.dir} cannot be opened ({error.__class__.__name__}): run `assistant index --rebuild`"
             ) from error
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
-        self.docstore = self._load_docstore()
-        self._bm25 = None
-        if expected is not None and (self.collection.count() or self.docstore.docs):
+        self.articles_db = articles.ArticleStore(self.dir / articles.FILE)
+        if expected is not None and (self.collection.count() or self.articles_db.count()):
             where = (
                 f"{settings.chroma_host}:{settings.chroma_port} ({settings.collection})"
                 if settings.chroma_host
@@ -95,41 +93,30 @@ class IndexStore:
             self.collection.modify(metadata=metadata)
 
     # ------------------------------------------------------------ articles
-    def _load_docstore(self) -> SimpleDocumentStore:
-        path = self.dir / DOCSTORE
-        if not path.exists():
-            return SimpleDocumentStore()
-        try:
-            return SimpleDocumentStore.from_persist_path(str(path))
-        except Exception as error:
-            raise AssistantError(
-                f"{path} is damaged ({error.__class__.__name__}): run `assistant index --rebuild`"
-            ) from error
-
-    def save_docstore(self) -> None:
-        """Atomic: a kill mid-write leaves the previous docstore, never half a file."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        partial = self.dir / (DOCSTORE + ".partial")
-        self.docstore.persist(str(partial))
-        os.replace(partial, self.dir / DOCSTORE)
-
     def article_hashes(self) -> dict[str, str]:
-        """doc_id -> hash of every article the docstore holds."""
-        return {doc_id: digest for digest, doc_id in self.docstore.get_all_document_hashes().items()}
+        """doc_id -> content hash of every article the index holds."""
+        return self.articles_db.hashes()
+
+    def article_sources(self) -> dict[str, str]:
+        """doc_id -> the file each article was read from."""
+        return self.articles_db.sources()
 
     def article(self, doc_id: str) -> Document | None:
-        found = self.docstore.get_document(doc_id, raise_error=False)
-        return found if isinstance(found, Document) else None
+        return self.articles_db.get(doc_id)
 
     def articles(self) -> list[Document]:
-        return sorted((d for d in self.docstore.docs.values() if isinstance(d, Document)), key=lambda d: d.doc_id)
+        return self.articles_db.all()
+
+    def save_articles(self, documents: list[Document], nodes: list[BaseNode]) -> None:
+        """Store (or replace) articles with their chunks and keyword terms, in one transaction; callers put the
+        chunks into Chroma first."""
+        self.articles_db.put(documents, nodes)
 
     def forget_articles(self, doc_ids: list[str]) -> None:
-        """Out of the docstore, saved. Callers delete the chunks afterwards, never before: a kill in between
-        leaves orphan chunks, which the next write deletes, never an article listed without its chunks."""
-        for doc_id in doc_ids:
-            self.docstore.delete_document(doc_id, raise_error=False)  # drops its hash too
-        self.save_docstore()
+        """Out of SQLite with their chunks and keyword terms, in one transaction. Callers delete the Chroma
+        chunks afterwards, never before: a kill in between leaves orphan chunks, which the next write deletes,
+        never an article listed without its chunks."""
+        self.articles_db.delete(doc_ids)
 
     # ------------------------------------------------------------ chunks
     def chunk_count(self) -> int:
@@ -158,7 +145,8 @@ class IndexStore:
         return counts
 
     def orphan_doc_ids(self) -> set[str]:
-        """Articles Chroma holds chunks of but the docstore does not know: what a killed run leaves behind."""
+        """Articles Chroma holds chunks of but SQLite does not: what a killed run leaves behind
+        (reads the metadata of every chunk, so only after an interrupted write)."""
         return set(self.chunk_doc_ids()) - set(self.article_hashes())
 
     def all_chunks(self) -> Iterator[BaseNode]:
@@ -168,46 +156,16 @@ class IndexStore:
                 yield node
 
     # ------------------------------------------------------------ keyword index
-    def mark_keyword_index_stale(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / BM25_STALE).touch()
-
-    def keyword_index_is_current(self) -> bool:
-        return (self.dir / BM25_DIR).is_dir() and not (self.dir / BM25_STALE).exists()
-
-    def rebuild_keyword_index(self) -> None:
-        from .retrieval import build_bm25
-
-        target = self.dir / BM25_DIR
-        nodes = list(self.all_chunks())
-        partial = self.dir / (BM25_DIR + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        if nodes:
-            build_bm25(nodes, self.settings.candidate_k).persist(str(partial), show_progress=False)
-        else:
-            partial.mkdir(parents=True)
-        old = self.dir / (BM25_DIR + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            target.rename(old)
-        partial.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-        (self.dir / BM25_STALE).unlink(missing_ok=True)
-        self._bm25 = None
-
-    def bm25(self):
-        """The persisted keyword retriever, or None for an empty index."""
-        if self._bm25 is None:
-            from .retrieval import load_bm25
-
-            self._bm25 = load_bm25(self.dir / BM25_DIR, self.settings.candidate_k)
-        return self._bm25
+    def keyword_search(self, query: str, k: int) -> list[tuple[BaseNode, float]]:
+        return self.articles_db.search(query, k)
 
     # ------------------------------------------------------------ writers
     @contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def write_lock(self) -> Iterator[bool]:
         """One writer at a time (`assistant index`, `assistant remove`, an upload in the chat); a second one stops
-        at once with a clear message."""
+        at once with a clear message. `.writing` marks the write under way until it completes; the lock yields
+        whether the previous write never completed (killed, or stopped by an error), in which case Chroma may
+        hold chunks of articles SQLite does not know."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / ".lock", "a+") as handle:
             try:
@@ -222,8 +180,12 @@ class IndexStore:
             handle.truncate()
             handle.write(f"pid {os.getpid()}")
             handle.flush()
+            marker = self.dir / WRITING
+            interrupted = marker.exists()
             try:
-                yield
+                marker.touch()
+                yield interrupted
+                marker.unlink()
             finally:
                 handle.truncate(0)
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -239,7 +201,8 @@ def reset_index(settings: Settings) -> None:
         from chromadb.api.client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()
-    for name in ("chroma", BM25_DIR, DOCSTORE, BM25_STALE, manifest.MANIFEST, manifest.SOURCES):
+    names = ("chroma", articles.FILE, articles.FILE + "-wal", articles.FILE + "-shm", WRITING)
+    for name in names + _OLDER_FILES + (manifest.MANIFEST, manifest.SOURCES):
         path = settings.index_dir / name
         if path.is_dir():
             shutil.rmtree(path)

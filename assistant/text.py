@@ -12,9 +12,17 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_GERMAN
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A citation marker "[3]" with the space before it.
 MARKER = re.compile(r"\s*\[(\d+)\]")
-STOPWORDS = sorted(set(STOPWORDS_EN_PLUS) | set(STOPWORDS_GERMAN))
-_STOP = frozenset(STOPWORDS)
+GERMAN_STOPWORDS = frozenset(STOPWORDS_GERMAN)
+ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
+_STOP = GERMAN_STOPWORDS | ENGLISH_STOPWORDS
 _WORD = re.compile(r"\w+")
+_TERM = re.compile(r"\w\w+")  # what the keyword index counts: runs of two or more word characters
+
+
+def keyword_terms(text: str) -> list[str]:
+    """The words keyword search indexes and matches: lower-cased, two characters or more, no English or German
+    stop words (no stemming: the corpus is two languages)."""
+    return [w for w in _TERM.findall(text.lower()) if w not in _STOP]
 
 
 def content_tokens(text: str) -> list[str]:

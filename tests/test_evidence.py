@@ -1,4 +1,4 @@
-from assistant.evidence import Evidence, evidence_batches, rank_evidence
+from assistant.evidence import Evidence, evidence_batches, keyword_match, rank_evidence
 from assistant.retrieval import Passage
 
 from fakes import FakeEmbedding
@@ -56,3 +56,23 @@ def test_a_short_sentence_before_comes_along_and_a_long_one_does_not():
     assert after_long.sentence == "Die Bibliothek hat 40.000 Bücher."
     assert after_short.sentence.startswith("Nordstadt opened its new library.\nIt holds")
     assert all(ARTICLE[e.start : e.end] == e.sentence for e in ranked)
+
+
+def test_keyword_match_weighs_the_rare_question_words_most():
+    sentences = [
+        "The library opened in Nordstadt.",
+        "The library in Nordstadt cost 12 million euros.",
+        "Nordstadt has a harbour.",
+    ]
+    match = keyword_match("What did the Nordstadt library cost?", sentences)
+    assert match[1] == 1.0 and match[0] < match[1] and 0 < match[2] < match[0]
+    assert list(keyword_match("the of and", sentences)) == [0.0, 0.0, 0.0]
+
+
+def test_the_keyword_weight_lifts_the_sentence_that_repeats_the_question_words():
+    question = "What did the library cost?"
+    plain = rank_evidence(FakeEmbedding(), question, "en", [passage()], TEXTS.get, 0.0)
+    weighted = rank_evidence(FakeEmbedding(), question, "en", [passage()], TEXTS.get, 0.0, keyword_weight=1.0)
+    cost = "The mayor said the library cost 12 million euros."
+    assert next(e.score for e in weighted if e.sentence == cost) > next(e.score for e in plain if e.sentence == cost)
+    assert weighted[0].sentence == cost

@@ -128,7 +128,7 @@ def test_remove_takes_articles_out_and_an_unknown_doc_id_says_how_to_list_them(t
     assert report.removed == [alpha] and report.articles == 1
     fresh = make_pipeline(tmp_path).store
     assert set(fresh.article_hashes()) == set(fresh.chunk_doc_ids()) == {beta}
-    assert fresh.keyword_index_is_current() and int(fresh.bm25().bm25.scores["num_docs"]) == fresh.chunk_count()
+    assert fresh.articles_db.chunk_ids() == sorted(fresh.collection.get(include=[])["ids"])
     assert all(p.doc_id == beta for p in make_pipeline(tmp_path).retrieve("harbour mayor ribbon"))
     # its file is still in a folder the index follows: the output says the next bare run brings it back
     [_, back] = report.lines()
@@ -140,9 +140,10 @@ def test_remove_finishes_what_a_killed_removal_left(tmp_path, corpus):
     pipeline = make_pipeline(tmp_path)
     index_paths(pipeline, [corpus])
     alpha, beta = ids(corpus, "alpha.txt", "beta.txt")
-    # killed after the docstore forgot alpha, before its chunks left Chroma
-    pipeline.store.mark_keyword_index_stale()
-    pipeline.store.forget_articles([alpha])
+    # killed after SQLite forgot alpha, before its chunks left Chroma
+    with pytest.raises(KeyboardInterrupt), pipeline.store.write_lock():
+        pipeline.store.forget_articles([alpha])
+        raise KeyboardInterrupt
     report = remove_articles(make_pipeline(tmp_path), [alpha])
     assert report.removed == [alpha] and report.orphans_removed == 0
     assert set(make_pipeline(tmp_path).store.chunk_doc_ids()) == {beta}
@@ -161,9 +162,10 @@ def test_every_chunk_locates_its_text_in_the_stored_article(tmp_path, corpus):
 def test_orphan_chunks_from_a_killed_run_are_removed(tmp_path, corpus):
     pipeline = make_pipeline(tmp_path)
     index_paths(pipeline, [corpus])
-    # a run killed after writing Chroma but before saving the docstore: Chroma knows beta, the docstore does not
-    pipeline.store.docstore.delete_document(doc_id_for(corpus / "beta.txt"))
-    pipeline.store.save_docstore()
+    # a run killed after writing Chroma but before committing to SQLite: Chroma knows beta, SQLite does not
+    with pytest.raises(KeyboardInterrupt), pipeline.store.write_lock():
+        pipeline.store.forget_articles(ids(corpus, "beta.txt"))
+        raise KeyboardInterrupt
     report = index_paths(make_pipeline(tmp_path), [corpus])
     assert report.orphans_removed == 1 and report.added == ids(corpus, "beta.txt")
     counts = make_pipeline(tmp_path).store.chunk_doc_ids()

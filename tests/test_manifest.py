@@ -28,7 +28,7 @@ def test_the_manifest_records_the_settings_the_index_was_built_with(tmp_path, co
     index_paths(make_pipeline(tmp_path), [corpus])
     recorded = json.loads((tmp_path / "index" / MANIFEST).read_text())
     assert recorded["chunk_chars"] == 600 and recorded["embed_passage_prefix"] == "passage: "
-    assert recorded["embedder"].endswith("FakeEmbedding") and recorded["layout_version"] == LAYOUT_VERSION == 3
+    assert recorded["embedder"].endswith("FakeEmbedding") and recorded["layout_version"] == LAYOUT_VERSION == 4
 
 
 @pytest.mark.parametrize("change", [{"chunk_chars": 300}, {"embed_query_prefix": "search_query: "}])
