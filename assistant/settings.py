@@ -135,11 +135,6 @@ class Settings(BaseSettings):
         ge=0.0,
         description="Added to the relevance of a sentence in the other language than the question's: multilingual e5 scores a text about 0.05 higher in the question's own language than its translation (measured on XQuAD's parallel paragraphs).",
     )
-    evidence_keyword_weight: float = Field(
-        0.0,
-        ge=0.0,
-        description="Added to a sentence's relevance, times the IDF-weighted share of the question's keywords it contains.",
-    )
     min_relevance: float = Field(
         0.75,
         description="Lowest question/sentence similarity (cosine) for a sentence to count as evidence; with none left the assistant abstains without calling the LLM.",

@@ -54,7 +54,7 @@ class EvidenceSelector:
             settings.min_relevance,
             settings.cross_language_bonus,
             settings.evidence_previous_sentence_chars,
-            settings.evidence_keyword_weight,
+            question,
         )
         batches = evidence_batches(ranked, settings.evidence_prompt_chars, settings.evidence_prompts, self.article_text)
         return Selection(query, passages, batches)

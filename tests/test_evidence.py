@@ -1,4 +1,4 @@
-from assistant.evidence import Evidence, evidence_batches, keyword_match, rank_evidence
+from assistant.evidence import Evidence, evidence_batches, rank_evidence
 from assistant.retrieval import Passage
 
 from fakes import FakeEmbedding
@@ -58,21 +58,11 @@ def test_a_short_sentence_before_comes_along_and_a_long_one_does_not():
     assert all(ARTICLE[e.start : e.end] == e.sentence for e in ranked)
 
 
-def test_keyword_match_weighs_the_rare_question_words_most():
-    sentences = [
-        "The library opened in Nordstadt.",
-        "The library in Nordstadt cost 12 million euros.",
-        "Nordstadt has a harbour.",
-    ]
-    match = keyword_match("What did the Nordstadt library cost?", sentences)
-    assert match[1] == 1.0 and match[0] < match[1] and 0 < match[2] < match[0]
-    assert list(keyword_match("the of and", sentences)) == [0.0, 0.0, 0.0]
-
-
-def test_the_keyword_weight_lifts_the_sentence_that_repeats_the_question_words():
-    question = "What did the library cost?"
-    plain = rank_evidence(FakeEmbedding(), question, "en", [passage()], TEXTS.get, 0.0)
-    weighted = rank_evidence(FakeEmbedding(), question, "en", [passage()], TEXTS.get, 0.0, keyword_weight=1.0)
+def test_a_follow_up_ranks_by_what_it_asks_more_than_by_the_topic_it_continues():
+    # searched as "previous question + follow-up"; the topic's words fill most of that query
+    follow_up = "And what did the mayor say it cost?"
+    query = "Nordstadt opened its new library, it holds books on four floors over the harbour. " + follow_up
+    combined = rank_evidence(FakeEmbedding(), query, "en", [passage()], TEXTS.get, 0.0)
+    focused = rank_evidence(FakeEmbedding(), query, "en", [passage()], TEXTS.get, 0.0, question=follow_up)
     cost = "The mayor said the library cost 12 million euros."
-    assert next(e.score for e in weighted if e.sentence == cost) > next(e.score for e in plain if e.sentence == cost)
-    assert weighted[0].sentence == cost
+    assert [e.sentence for e in focused].index(cost) < [e.sentence for e in combined].index(cost)
