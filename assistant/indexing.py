@@ -21,6 +21,7 @@ from . import manifest
 from .chunking import SentenceChunker
 from .corpus import Article, Skipped, doc_id_for, find_article_files, read_article
 from .errors import AssistantError
+from .memory import release_freed_memory
 
 # Only the title joins the chunk text in the embedding; the rest is bookkeeping.
 _NOT_EMBEDDED = ["doc_id", "language", "source", "published", "content_hash"]
@@ -133,6 +134,7 @@ def index_paths(pipeline, paths: list[Path], *, progress: Progress | None = None
                     if document.doc_id in known:  # its older chunks leave before the new ones arrive
                         store.vector_store.delete(document.doc_id)
                 store.save_articles(batch, ingest.run(documents=batch))
+                release_freed_memory()  # the embedder's buffers, fragmented by each batch's shapes (memory.py)
                 if progress:
                     progress(min(first + settings.index_batch, len(todo)), len(todo))
         report.articles = len(store.article_hashes())
