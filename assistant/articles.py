@@ -70,9 +70,6 @@ class ArticleStore:
     def count(self) -> int:
         return self._query("SELECT count(*) FROM articles")[0][0]
 
-    def chunk_count(self) -> int:
-        return self._query("SELECT count(*) FROM chunks")[0][0]
-
     def hashes(self) -> dict[str, str]:
         return dict(self._query("SELECT doc_id, hash FROM articles"))
 
