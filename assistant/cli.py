@@ -4,6 +4,7 @@ package's functions."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,8 +27,20 @@ def _settings(args):
 def cmd_models(args) -> None:
     from .models import provision
 
-    for status in provision(_settings(args)):
+    statuses = provision(_settings(args))
+    if args.embed_gguf:
+        from .embed_server import build_gguf
+
+        statuses.append(build_gguf(_settings(args), Path(args.embed_gguf)))
+    for status in statuses:
         print(f"{status.name}: {status.message}" + (f" ({status.path})" if status.path else ""))
+
+
+def cmd_embed_server(args) -> None:
+    from .embed_server import server_command
+
+    command = server_command(_settings(args), args.port)
+    os.execv(command[0], command)  # the server becomes this process: a signal to it stops the server
 
 
 @contextmanager
@@ -120,9 +133,19 @@ def cmd_bench(args) -> None:
     from .bench import run_bench
 
     parts = ["indexing", "answering", "scale", "startup"] if "all" in args.parts else args.parts
-    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+
+    def sizes(text: str) -> list[int]:
+        return [int(size) for size in text.split(",") if size.strip()]
+
     run_bench(
-        _settings(args), parts, Path(args.out), args.articles, args.queries, args.synthetic, args.questions, sizes
+        _settings(args),
+        parts,
+        Path(args.out),
+        args.articles,
+        args.queries,
+        args.questions,
+        sizes(args.sizes),
+        sizes(args.vector_sizes),
     )
 
 
@@ -148,7 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("models", help="build and verify the bundled models (idempotent)")
+    p.add_argument(
+        "--embed-gguf",
+        metavar="CONVERTER",
+        help="also convert the embedder to a GGUF for the embedding server, with llama.cpp's converter in this folder",
+    )
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser(
+        "embed-server",
+        help="serve the bundled embedder on ASSISTANT_EMBED_API_BASE (llama.cpp's OpenAI-compatible server; set up by `./run.sh embed-server`)",
+    )
+    p.add_argument("--port", type=int, help="port (default: the one in ASSISTANT_EMBED_API_BASE)")
+    p.set_defaults(func=cmd_embed_server)
 
     p = sub.add_parser(
         "index",
@@ -204,13 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
         "parts",
         nargs="*",
         default="all",  # a string: argparse checks a default against the choices, and a list is not one of them
-        choices=["all", "indexing", "answering", "scale", "startup", "soak", "haystack"],
-        help="all (the default): every part but soak and haystack, which are long (memory over many answers in one process; the news benchmark among up to 5,000 articles)",
+        choices=["all", "indexing", "answering", "scale", "startup", "soak", "haystack", "vectors"],
+        help="all (the default): every part but soak, haystack and vectors, which are long (memory over many answers in one process; the news benchmark among up to 5,000 articles; synthetic collections of up to 1M vectors)",
     )
     p.add_argument("--out", default="benchmarks/out")
     p.add_argument("--articles", type=int, default=300, help="news articles for the indexing benchmark")
     p.add_argument("--queries", type=int, default=200, help="queries for the retrieval-at-scale benchmark")
-    p.add_argument("--synthetic", type=int, default=100_000, help="chunks in the synthetic collection")
     p.add_argument(
         "--questions", type=int, default=200, help="questions the soak asks in one process (news suite, no hold-out)"
     )
@@ -218,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes",
         default="50,1000,2500,5000",
         help="haystack sizes in articles, comma-separated (each index is built once per embedder precision and reused)",
+    )
+    p.add_argument(
+        "--vector-sizes",
+        default="100000,1000000",
+        help="synthetic collection sizes in vectors, comma-separated (each built once and reused)",
     )
     p.add_argument("--index-dir")
     p.set_defaults(func=cmd_bench)

@@ -43,6 +43,8 @@ def embedder_identity(settings, injected=None) -> dict:
         name = getattr(injected, "model_name", "") or ""
         if name in ("", "unknown"):
             return {"embedder": f"{type(injected).__module__}.{type(injected).__name__}", "embedder_fingerprint": ""}
+    elif settings.embed_backend == "openai":  # the server's weights are out of reach: its model name stands for them
+        return {"embedder": f"server model {settings.embed_api_model}", "embedder_fingerprint": ""}
     else:
         from .models import embed_model_path
 

@@ -60,21 +60,9 @@ class Pipeline:
     @property
     def embed_model(self):
         def build():
-            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-            from transformers.utils import logging as transformers_logging
+            from .embedders import build_embedder
 
-            from .models import embed_model_path, embedder_dtype
-
-            transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
-            return HuggingFaceEmbedding(
-                model_name=embed_model_path(self.settings),
-                query_instruction=self.settings.embed_query_prefix,
-                text_instruction=self.settings.embed_passage_prefix,
-                embed_batch_size=self.settings.embed_batch_size,
-                device="cpu",
-                normalize=True,
-                model_kwargs={"dtype": embedder_dtype(self.settings)},
-            )
+            return build_embedder(self.settings)
 
         return self._part("embed_model", build)
 

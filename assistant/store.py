@@ -57,9 +57,13 @@ class IndexStore:
         self.expected = expected
         try:
             self.client = client if client is not None else chroma_client(settings)
+            width = {"ef_search": settings.hnsw_ef_search}
             self.collection = self.client.get_or_create_collection(
-                settings.collection, metadata={"hnsw:space": "cosine"}
+                settings.collection, configuration={"hnsw": {"space": "cosine", **width}}
             )
+            if self.collection.configuration["hnsw"]["ef_search"] != settings.hnsw_ef_search:
+                # a search-time width, not part of the vectors: changed in place, in effect once the index loads
+                self.collection.modify(configuration={"hnsw": width})
         except AssistantError:
             raise
         except Exception as error:  # a damaged chroma.sqlite3 surfaces as any of several chromadb/sqlite errors

@@ -1,19 +1,23 @@
-"""Scale-out modes: a real `chroma run` server and llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
+"""Scale-out modes on 127.0.0.1: a real `chroma run` server, llama-cpp-python's OpenAI-compatible server for the
+LLM, and the same server in a venv of its own serving the embedder from a GGUF (`./run.sh embed-server`).
 
 Nothing else changes between modes: the same `answer()` over the same pipeline code, only settings differ.
 """
 
+import json
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SEEDS
 
 from assistant import Pipeline, answer
 from assistant.corpus import doc_id_for
+from assistant.embed_server import server_command
 from assistant.errors import AssistantError, LLMUnavailable
 from assistant.indexing import index_paths
 from assistant.models import llm_path
@@ -132,3 +136,48 @@ def test_an_llm_server_that_is_down_gives_one_clear_error(tmp_path):
     with pytest.raises(LLMUnavailable, match="did not answer") as error:
         answer("How much did the harbour cost?", pipeline=pipeline)
     assert "ASSISTANT_LLM_API_BASE" in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.integration
+def test_index_and_retrieve_through_an_embedding_server(seed_pipeline, tmp_path):
+    port = free_port()
+    settings = Settings(
+        index_dir=tmp_path / "served", embed_backend="openai", embed_api_base=f"http://127.0.0.1:{port}/v1"
+    )
+    process = start(server_command(settings), f"http://127.0.0.1:{port}/v1/models", tmp_path / "embed-server.log")
+    try:
+        served = Pipeline(settings)
+        report = index_paths(served, [SEEDS])
+        reference = Pipeline(Settings(index_dir=tmp_path / "in-process", embed_dtype="float32"))
+        index_paths(reference, [SEEDS])
+        assert report.chunks == reference.store.chunk_count() == seed_pipeline.store.chunk_count()
+
+        def vectors(pipeline) -> dict:
+            got = pipeline.store.collection.get(include=["embeddings"])
+            return dict(zip(got["ids"], np.asarray(got["embeddings"]), strict=True))
+
+        ours, theirs = vectors(served), vectors(reference)
+        assert ours.keys() == theirs.keys()
+        cosines = [float(ours[i] @ theirs[i]) for i in ours]  # both unit length
+        assert min(cosines) >= 0.999, cosines
+        question = "When did Kevin move to Hawaii?"
+        query_cosine = np.dot(
+            served.embed_model.get_query_embedding(question), reference.embed_model.get_query_embedding(question)
+        )
+        assert query_cosine >= 0.999
+        passages = served.retrieve(question)
+        assert passages[0].doc_id == doc_id_for(SEEDS / "000_c5ab56776a2f2db6.txt")
+        assert "server model" in json.loads((tmp_path / "served" / "manifest.json").read_text())["embedder"]
+    finally:
+        stop(process)
+
+
+def test_an_embedding_server_that_is_down_gives_one_clear_error(tmp_path):
+    settings = Settings(
+        index_dir=tmp_path / "index",
+        embed_backend="openai",
+        embed_api_base=f"http://127.0.0.1:{free_port()}/v1",
+        embed_timeout=5,
+    )
+    with pytest.raises(AssistantError, match="embedding server at .* did not answer"):
+        index_paths(Pipeline(settings), [SEEDS])
