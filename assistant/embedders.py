@@ -75,7 +75,7 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
     from .models import embed_model_path, embedder_dtype
 
     transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
-    return HuggingFaceEmbedding(
+    embedder = HuggingFaceEmbedding(
         model_name=embed_model_path(settings),
         query_instruction=settings.embed_query_prefix,
         text_instruction=settings.embed_passage_prefix,
@@ -84,3 +84,7 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
         normalize=True,
         model_kwargs={"dtype": embedder_dtype(settings)},
     )
+    if settings.embed_pad_multiple:
+        transformer = embedder._model[0]  # sentence-transformers' Transformer module: its tokenizer call
+        transformer.processing_kwargs = {"text": {"pad_to_multiple_of": settings.embed_pad_multiple}}
+    return embedder

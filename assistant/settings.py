@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     embed_query_prefix: str = Field("query: ", description="Prefix the e5 family expects before a query.")
     embed_passage_prefix: str = Field("passage: ", description="Prefix the e5 family expects before a passage.")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch while indexing.")
+    embed_pad_multiple: int = Field(
+        32,
+        ge=0,
+        description="Pad each embedding batch to a multiple of this many tokens (0: to its longest text only). Fewer distinct tensor shapes keep the CPU kernels' caches and the heap from growing with the corpus while indexing; the padding is masked, so the vectors stay the same.",
+    )
     embedding_cache_bytes: int = Field(
         64 * 2**20,
         ge=0,

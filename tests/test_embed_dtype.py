@@ -1,4 +1,4 @@
-"""The embedder's precision: bfloat16 where the CPU computes it natively, float32 as the reference."""
+"""The embedder's precision (bfloat16 where the CPU computes it natively, float32 as the reference) and its padded batches."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ from conftest import SEEDS
 
 from assistant import retrieve
 from assistant.corpus import doc_id_for
+from assistant.embedders import build_embedder
 from assistant.indexing import index_paths
 from assistant.models import cpu_has_native_bf16, embedder_dtype
 from assistant.pipeline import Pipeline
@@ -71,3 +72,13 @@ def test_retrieval_crosses_languages_both_ways_in_each_precision(pipelines, dtyp
     assert first.doc_id == GERMAN and "2004 bis 2007" in first.text
     passages = retrieve("Wie alt ist Lynne Spears?", k=5, pipeline=pipeline)
     assert any(p.doc_id == ENGLISH and "her mother, 68" in p.text for p in passages)
+
+
+@pytest.mark.integration
+def test_batches_padded_to_a_multiple_of_tokens_give_the_same_vectors():
+    texts = ["Kurz.", "Ein längerer Satz über den Hafen, seine Kosten und wer sie trägt. " * 4]
+    padded, plain = (build_embedder(Settings(embed_dtype="float32", embed_pad_multiple=m)) for m in (32, 0))
+    width = lambda embedder: embedder._model[0].preprocess(texts)["input_ids"].shape[1]  # noqa: E731
+    assert width(padded) % 32 == 0 and width(plain) % 32 != 0 and width(padded) > width(plain)
+    a, b = (np.array(e.get_text_embedding_batch(texts)) for e in (padded, plain))
+    assert ((a * b).sum(axis=1)).min() > 0.99999  # the padding is masked: only rounding differs
