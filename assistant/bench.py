@@ -308,14 +308,12 @@ VECTOR_NOISE = 0.01  # per dimension: a synthetic vector keeps a cosine of about
 def _real_vectors(work: Path) -> np.ndarray:
     """Every chunk vector of the largest haystack index built so far: real e5 vectors, so the synthetic ones share
     their uneven spread (random Gaussian vectors are a much harder, and unlike, case for an HNSW graph)."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+    from .store import persistent_client
 
     built = sorted(work.glob("haystack-*/index/chroma"), key=lambda p: int(p.parent.parent.name.rsplit("-", 1)[1]))
     if not built:
         raise AssistantError("the vectors benchmark draws on a haystack index: run `assistant bench haystack` first")
-    client = chromadb.PersistentClient(path=str(built[-1]), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.list_collections()[0]
+    collection = persistent_client(built[-1]).list_collections()[0]
     vectors = [
         collection.get(include=["embeddings"], limit=5000, offset=o)["embeddings"]
         for o in range(0, collection.count(), 5000)
@@ -335,8 +333,9 @@ def synthetic_vectors(base: np.ndarray, count: int, seed: int = 11) -> np.ndarra
     return vectors
 
 
-def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> list[set[int]]:
-    """The true top-k by cosine (the vectors are unit length), in blocks so the score matrix stays small."""
+def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the true top-k by cosine (the vectors are unit length), best first, one row per query;
+    computed in blocks so the score matrix stays small."""
     best = np.empty((len(queries), 0), dtype=np.int64)
     best_scores = np.empty((len(queries), 0), dtype=np.float32)
     for start in range(0, len(vectors), 100_000):
@@ -346,18 +345,16 @@ def exact_neighbours(vectors: np.ndarray, queries: np.ndarray, k: int) -> list[s
         best_scores = np.concatenate([best_scores, np.take_along_axis(scores, top, axis=1)], axis=1)
         keep = np.argsort(-best_scores, axis=1)[:, :k]
         best, best_scores = np.take_along_axis(best, keep, axis=1), np.take_along_axis(best_scores, keep, axis=1)
-    return [set(row.tolist()) for row in best]
+    return best
 
 
 def probe_vectors(folder: Path, size: int, ef_search: int) -> dict:
     """Query latency and recall of one synthetic collection at one HNSW search width, against the exact neighbours
     `bench_vectors` saved beside it. Run in a fresh process: Chroma fixes a collection's search width when its
     index first loads, so a width set after that is ignored until the next process."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+    from .store import persistent_client
 
-    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.get_collection(f"synthetic-{size}")
+    collection = persistent_client(folder).get_collection(f"synthetic-{size}")
     collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
     saved = np.load(folder / f"exact-{size}.npz")
     queries, exact = saved["queries"], saved["exact"]
@@ -379,10 +376,8 @@ def bench_vectors(settings: Settings, work: Path, sizes: list[int], queries: int
     """Synthetic collections of each size, created as Chroma creates one by default (cosine HNSW), each built once
     and reused; then Chroma's query latency and recall against exact search, at Chroma's default search width and
     at the index's (`hnsw_ef_search`), each measured in a child process of its own."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
     from .pipeline import Pipeline
+    from .store import persistent_client
 
     base = _real_vectors(work)
     vectors = synthetic_vectors(base, max(sizes))  # each smaller collection holds the first part of these
@@ -390,7 +385,7 @@ def bench_vectors(settings: Settings, work: Path, sizes: list[int], queries: int
     questions = [case.question for case in load_cases(suite("news").cases)][:queries]
     query_vectors = np.array([embed_model.get_query_embedding(q) for q in questions], dtype=np.float32)
     k, folder = settings.candidate_k, work / "vectors"
-    client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+    client = persistent_client(folder)
     widths = sorted({100, settings.hnsw_ef_search})  # 100: Chroma's default
     results = {"base_vectors": len(base), "queries": len(questions), "k": k, "ef_search": widths, "sizes": {}}
     for size in sorted(sizes):
@@ -404,8 +399,8 @@ def bench_vectors(settings: Settings, work: Path, sizes: list[int], queries: int
                 collection.add(ids=[str(first + i) for i in range(len(part))], embeddings=part)
             built.write_text(json.dumps({"build_s": time.perf_counter() - started, "resumed_at": resumed}))
         figures = {"vectors": collection.count(), **json.loads(built.read_text())}
-        exact = [sorted(found) for found in exact_neighbours(vectors[:size], query_vectors, k)]
-        np.savez(folder / f"exact-{size}.npz", queries=query_vectors, exact=np.array(exact))
+        exact = exact_neighbours(vectors[:size], query_vectors, k)
+        np.savez(folder / f"exact-{size}.npz", queries=query_vectors, exact=exact)
         for width in widths:
             code = f"import json; from pathlib import Path; from assistant.bench import probe_vectors; print(json.dumps(probe_vectors(Path({str(folder)!r}), {size}, {width})))"
             child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -27,11 +27,12 @@ def _settings(args):
 def cmd_models(args) -> None:
     from .models import provision
 
-    statuses = provision(_settings(args))
+    settings = _settings(args)
+    statuses = provision(settings)
     if args.embed_gguf:
         from .embed_server import build_gguf
 
-        statuses.append(build_gguf(_settings(args), Path(args.embed_gguf)))
+        statuses.append(build_gguf(settings, Path(args.embed_gguf)))
     for status in statuses:
         print(f"{status.name}: {status.message}" + (f" ({status.path})" if status.path else ""))
 

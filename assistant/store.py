@@ -15,6 +15,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from llama_index.core.schema import BaseNode, Document
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
@@ -30,12 +31,20 @@ _OLDER_FILES = ("docstore.json", "bm25", "bm25.stale")
 _PAGE = 5000
 
 
+def persistent_client(path: Path):
+    """An embedded Chroma client on `path`, telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
 def chroma_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
         try:
             return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
         except Exception as error:  # chromadb raises plain ValueError/ConnectionError here
@@ -44,7 +53,7 @@ def chroma_client(settings: Settings):
             ) from error
     path = settings.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    return persistent_client(path)
 
 
 class IndexStore:
