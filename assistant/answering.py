@@ -107,17 +107,38 @@ def _format_history(history: History) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def build_messages(
-    prompts, evidence: Sequence[Evidence], question: str, language: str, history: History
-) -> list[ChatMessage]:
-    """System instructions first and constant, evidence in canonical order, the question last: prefix reuse."""
-    user = prompts.answer.format(
+def _user_turn(prompts, evidence: Sequence[Evidence], question: str, language: str, history: History) -> str:
+    return prompts.answer.format(
         evidence=format_evidence(prompts, evidence),
         history=_format_history(history),
         question=question,
         language=LANGUAGE_NAMES[language],
     )
-    return [ChatMessage(role="system", content=prompts.system), ChatMessage(role="user", content=user)]
+
+
+def _example_evidence(example) -> list[Evidence]:
+    return [
+        Evidence(f"example-{a['title']}", a["title"], s, 0, len(s), 1.0, a["language"], a["published"])
+        for a in example.articles
+        for s in a["sentences"]
+    ]
+
+
+def build_messages(
+    prompts, evidence: Sequence[Evidence], question: str, language: str, history: History
+) -> list[ChatMessage]:
+    """The system instructions and the worked examples first and constant (llama.cpp reuses that prefix between
+    questions), then the evidence in canonical order and the question last.
+
+    The examples are earlier turns of the conversation, in the very format of a real question, rather than text
+    inside the system prompt: a small model shown them as quoted text copied their answers into real ones.
+    """
+    messages = [ChatMessage(role="system", content=prompts.system)]
+    for example in prompts.examples:
+        turn = _user_turn(prompts, _example_evidence(example), example.question, example.language, ())
+        messages += [ChatMessage(role="user", content=turn), ChatMessage(role="assistant", content=example.answer)]
+    messages.append(ChatMessage(role="user", content=_user_turn(prompts, evidence, question, language, history)))
+    return messages
 
 
 def _abstain(question, language, reason_key, passages, evidence, timings, draft="") -> Answer:

@@ -73,8 +73,11 @@ class LocalGGUF(CustomLLM):
         """The prompt text the model sees for these messages (for counting tokens)."""
         return self._formatter(messages=self._turns(messages)).prompt
 
+    def tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
+        return self._model.tokenize(self.render(messages).encode(), add_bos=False, special=True)
+
     def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
-        return len(self._model.tokenize(self.render(messages).encode(), add_bos=False, special=True))
+        return len(self.tokens(messages))
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         def gen() -> ChatResponseGen:
@@ -141,11 +144,14 @@ def build_llm(settings: Settings) -> LLM:
 
 
 def uncached_prompt_tokens(llm, messages: Sequence[ChatMessage]) -> int | None:
-    """Tokens of a prompt that llama.cpp's cache does not already hold between questions: all but the constant
-    system message. None for a server, whose tokenizer is not at hand."""
+    """Tokens of a prompt that llama.cpp's cache does not already hold between questions: all after the prefix
+    it shares with the constant turns before the question (system prompt and worked examples). None for a
+    server, whose tokenizer is not at hand."""
     if not isinstance(llm, LocalGGUF):
         return None
-    return llm.count_tokens(messages) - llm.count_tokens(messages[:1])
+    full, constant = llm.tokens(messages), llm.tokens(messages[:-1])
+    shared = next((i for i, (a, b) in enumerate(zip(full, constant)) if a != b), min(len(full), len(constant)))
+    return len(full) - shared
 
 
 def describe_failure(settings: Settings, error: Exception) -> LLMUnavailable:

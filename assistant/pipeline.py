@@ -122,7 +122,10 @@ class Pipeline:
 
     @property
     def verifier(self) -> Verifier:
-        return self._part("verifier", lambda: Verifier(self.scoring_embeddings, self.settings))
+        return self._part(
+            "verifier",
+            lambda: Verifier(self.scoring_embeddings, self.settings, [e.answer for e in self.prompts.examples]),
+        )
 
     def article_text(self, doc_id: str) -> str:
         """The article's stored text, which every offset refers to ("" for an unknown doc_id)."""

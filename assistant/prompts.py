@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from llama_index.core.prompts import PromptTemplate
@@ -33,11 +35,49 @@ def load_prompt(prompts_dir: Path, name: str) -> PromptTemplate:
     return template
 
 
+@dataclass(frozen=True)
+class Example:
+    """A worked question about made-up articles, shown to the model as an earlier turn of the conversation."""
+
+    question: str
+    language: str  # of the answer: "en" or "de"
+    articles: list[dict]  # each {"title", "published", "language", "sentences": [...]}, numbered in order
+    answer: str
+
+
+_EXAMPLE_KEYS = set(Example.__dataclass_fields__)
+
+
+def load_examples(prompts_dir: Path) -> list[Example]:
+    """`examples.jsonl`: one worked example per line; `{refusal}` in an answer stands for the refusal phrase."""
+    path = prompts_dir / "examples.jsonl"
+    examples = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise AssistantError(f"prompt file {path} is unreadable ({error.strerror}): restore it from git") from error
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            fields = json.loads(line)
+            if set(fields) != _EXAMPLE_KEYS:
+                raise ValueError(f"keys {sorted(fields)}, expected {sorted(_EXAMPLE_KEYS)}")
+            example = Example(**fields)
+            if example.language not in ("en", "de") or not all(a["sentences"] for a in example.articles):
+                raise ValueError("language must be en or de and every article needs sentences")
+        except (ValueError, KeyError, TypeError) as error:
+            raise AssistantError(f"{path} line {number} is not a valid example ({error}): fix it") from error
+        examples.append(Example(**{**fields, "answer": example.answer.replace("{refusal}", REFUSAL)}))
+    return examples
+
+
 class Prompts:
     """All templates, loaded once; the system prompt is filled at load because it never changes (prefix caching)."""
 
     def __init__(self, prompts_dir: Path):
         self.system = load_prompt(prompts_dir, "system").format(refusal=REFUSAL)
+        self.examples = load_examples(prompts_dir)
         self.answer = load_prompt(prompts_dir, "answer")
         self.evidence_article = load_prompt(prompts_dir, "evidence_article")
         self.evidence_sentence = load_prompt(prompts_dir, "evidence_sentence")

@@ -93,9 +93,10 @@ class Generator:
 class Verifier:
     """The supported sentences of a draft, with markers renumbered and quotes narrowed (see `verify`)."""
 
-    def __init__(self, embeddings, settings: Settings):
+    def __init__(self, embeddings, settings: Settings, examples: Sequence[str] = ()):
         self.embeddings = embeddings
         self.settings = settings
+        self.examples = list(examples)  # the worked examples' answers, which a real answer must not copy
 
     def similarity(self, claim: str, sources: Sequence[str]) -> float:
         return float(max(cosine_scores(self.embeddings, claim, list(sources)), default=0.0))
@@ -108,4 +109,5 @@ class Verifier:
             self.similarity,
             self.settings.support_threshold,
             self.settings.support_similarity,
+            self.examples,
         )

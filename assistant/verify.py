@@ -86,6 +86,15 @@ def is_refusal(sentence: str) -> bool:
     return REFUSAL.lower().rstrip(".") in core or bool(_ABOUT_SOURCES.search(core) and _NOT_SAID.search(core))
 
 
+def repeats_example(claim: str, examples: Sequence[str], share: float = 0.6) -> bool:
+    """Most of the claim's content words come from one worked example's answer: the model copied the example
+    instead of answering (their articles are made up, so no real answer shares that much with one)."""
+    tokens = content_tokens(claim)
+    if not tokens:
+        return False
+    return any(sum(t in set(content_tokens(e)) for t in tokens) >= share * len(tokens) for e in examples)
+
+
 def answers_the_form(question: str, claims: Sequence[str]) -> bool:
     """The claims carry what the question's form asks for: an amount for "how many", a time for "when"."""
     text = " ".join(claims)
@@ -108,6 +117,7 @@ def verify_answer(
     similarity: Similarity,
     lexical_threshold: float,
     similarity_threshold: float,
+    examples: Sequence[str] = (),
 ) -> Checked:
     """Keep the supported sentences of `raw`, with valid, renumbered markers.
 
@@ -116,6 +126,7 @@ def verify_answer(
     the question is no new claim: "Anna Berg is 51" rests on the "Anna Berg (51)" sentence), or it is close
     in meaning to that evidence (answers in the other language than the article's). Sentences about what the
     articles do not say make no claim; they are kept only beside a supported one (a corrected false premise).
+    A sentence that copies a worked example's answer is dropped whatever it cites.
     """
     kept: list[tuple[str, list[int]]] = []
     dropped: list[str] = []
@@ -129,6 +140,9 @@ def verify_answer(
             continue
         claim = MARKER.sub("", sentence).strip()
         if not content_tokens(claim):  # bare punctuation or markers: no claim to check
+            continue
+        if repeats_example(claim, examples):
+            dropped.append(claim)
             continue
         cited = sorted({int(n) - 1 for n in MARKER.findall(sentence)} & set(range(len(evidence))))
 

@@ -91,7 +91,7 @@ def answer_from(needle: str, reply: str) -> Callable[[str], str]:
     from assistant.prompts import REFUSAL
 
     def respond(prompt: str) -> str:
-        number = evidence_number(prompt.rsplit("Evidence:", 1)[-1], needle)  # past the examples in the system prompt
+        number = evidence_number(prompt.rsplit("Evidence:", 1)[-1], needle)  # past the worked examples
         return f"{reply} [{number}]." if number else REFUSAL
 
     return respond

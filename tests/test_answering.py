@@ -115,3 +115,21 @@ def test_a_refusal_followed_by_a_sourced_correction_keeps_the_correction(tmp_pat
     pipeline = indexed(tmp_path, corrected)
     result = answer("Did the harbour cost 90 million euros?", pipeline=pipeline)
     assert not result.abstained and "40 million" in result.text
+
+
+def test_worked_examples_are_earlier_turns_and_the_question_comes_last(tmp_path):
+    from assistant.answering import build_messages
+    from assistant.evidence import Evidence
+    from assistant.prompts import Prompts
+    from assistant.settings import Settings
+
+    prompts = Prompts(Settings().prompts_dir)
+    evidence = [Evidence("d", "Harbour opens", "The harbour cost 40 million euros.", 0, 34, 0.9, "en", "2021-05-04")]
+    messages = build_messages(prompts, evidence, "How much did the harbour cost?", "en", ())
+    roles = [m.role.value for m in messages]
+    assert roles == ["system"] + ["user", "assistant"] * len(prompts.examples) + ["user"]
+    assert [m.content for m in messages[2:-1:2]] == [e.answer for e in prompts.examples]
+    assert "[1] The harbour cost 40 million euros." in messages[-1].content
+    assert messages[-1].content.endswith("Question: How much did the harbour cost?\nAnswer in English.")
+    other = build_messages(prompts, evidence, "Wer baute den Hafen?", "de", ())
+    assert [m.content for m in other[:-1]] == [m.content for m in messages[:-1]]  # a constant, cached prefix

@@ -36,3 +36,23 @@ def test_data_folders_sit_beside_a_checkout_and_in_the_user_data_folder_when_ins
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert Settings().index_dir == tmp_path / "newsdesk-qa" / "index"
     assert Settings().corpus_dir == tmp_path / "newsdesk-qa" / "articles"
+
+
+def test_worked_examples_load_with_the_refusal_filled_in_and_answer_in_their_language():
+    examples = Prompts(Settings().prompts_dir).examples
+    assert {e.language for e in examples} == {"en", "de"}
+    assert REFUSAL in [e.answer for e in examples]
+    # each example's evidence is in the other language for at least one example: cross-lingual answers are shown
+    assert any(a["language"] != e.language for e in examples for a in e.articles)
+
+
+def test_a_malformed_example_fails_on_load_naming_its_line(tmp_path):
+    from assistant.prompts import load_examples
+
+    good = '{"question": "Q?", "language": "en", "articles": [{"title": "T", "published": "", "language": "en", "sentences": ["S."]}], "answer": "A [1]."}'
+    (tmp_path / "examples.jsonl").write_text(good + "\n" + good.replace('"answer"', '"reply"') + "\n")
+    with pytest.raises(AssistantError, match="line 2"):
+        load_examples(tmp_path)
+    (tmp_path / "examples.jsonl").write_text(good.replace('"en", "articles"', '"fr", "articles"'))
+    with pytest.raises(AssistantError, match="line 1"):
+        load_examples(tmp_path)

@@ -215,3 +215,20 @@ def test_a_number_only_the_question_gives_is_no_answer():
         evidence,
     )
     assert result.text == ""
+
+
+def test_an_answer_copying_a_worked_example_is_dropped_whatever_it_cites():
+    example = "Zum Eröffnungswochenende kamen laut einer Sprecherin etwa 8.000 Besucher [2]."
+    evidence = [Evidence("x", "T", "Laut einer Sprecherin kamen am Wochenende 8.000 Besucher.", 0, 57, 0.9, "de", "")]
+    copied = verify_answer(example, "Wie viele Besucher kamen?", evidence, never_similar, 0.5, 0.85, [example])
+    assert copied.text == "" and copied.dropped
+    own = verify_answer(
+        "Laut einer Sprecherin kamen am Wochenende 8.000 Besucher [1].",
+        "Wie viele Besucher kamen?",
+        evidence,
+        never_similar,
+        0.5,
+        0.85,
+        ["Anna Berg is taking over the team, the club announced on Monday [1]."],
+    )
+    assert own.text.startswith("Laut einer Sprecherin")
