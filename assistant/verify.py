@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .evidence import Evidence, addresses_the_model
+from .evidence import INJECTION_NOTE, Evidence, addresses_the_model
 from .prompts import REFUSAL
 from .text import MARKER, content_tokens, has_amount, has_time, numbers, sentence_spans
 
@@ -35,6 +35,9 @@ _NOT_SAID = re.compile(
     r"(\bnot|\bno|n['’]t)\s+(\w+\s+)?(say|mention|state|contain|cover|provide|specify|give|include|answer)\w*"
     r"|\b(sag|erwähn|nenn|enthalt|enthält|geben|gibt|beantwort)\w*\b.{0,60}\b(nicht|nichts|kein\w*)\b"
 )
+
+# The prompt's fence around a quoted instruction, copied into an answer with the instruction it fences.
+_COPIED_FENCE = re.compile(re.escape(INJECTION_NOTE.strip("[")) + r'\s*"[^"]*"\]?', re.IGNORECASE)
 
 Similarity = Callable[[str, Sequence[str]], float]  # answer sentence vs cited sentences -> best cosine
 
@@ -126,7 +129,8 @@ def verify_answer(
     the question is no new claim: "Anna Berg is 51" rests on the "Anna Berg (51)" sentence), or it is close
     in meaning to that evidence (answers in the other language than the article's). Sentences about what the
     articles do not say make no claim; they are kept only beside a supported one (a corrected false premise).
-    A sentence that copies a worked example's answer is dropped whatever it cites.
+    A sentence that copies a worked example's answer is dropped whatever it cites; a copied fence around a
+    quoted instruction is cut out with the instruction it fences.
     """
     kept: list[tuple[str, list[int]]] = []
     dropped: list[str] = []
@@ -138,7 +142,7 @@ def verify_answer(
             if REFUSAL.lower().rstrip(".") not in sentence.lower():
                 kept.append((MARKER.sub("", sentence).strip(), []))
             continue
-        claim = MARKER.sub("", sentence).strip()
+        claim = _COPIED_FENCE.sub("", MARKER.sub("", sentence)).strip().lstrip("[").strip()
         if not content_tokens(claim):  # bare punctuation or markers: no claim to check
             continue
         if repeats_example(claim, examples):
