@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llama_index.core.prompts import PromptTemplate
@@ -68,7 +68,7 @@ def load_examples(prompts_dir: Path) -> list[Example]:
                 raise ValueError("language must be en or de and every article needs sentences")
         except (ValueError, KeyError, TypeError) as error:
             raise AssistantError(f"{path} line {number} is not a valid example ({error}): fix it") from error
-        examples.append(Example(**{**fields, "answer": example.answer.replace("{refusal}", REFUSAL)}))
+        examples.append(replace(example, answer=example.answer.replace("{refusal}", REFUSAL)))
     return examples
 
 

@@ -37,7 +37,7 @@ _NOT_SAID = re.compile(
 )
 
 # The prompt's fence around a quoted instruction, copied into an answer with the instruction it fences.
-_COPIED_FENCE = re.compile(re.escape(INJECTION_NOTE.strip("[")) + r'\s*"[^"]*"\]?', re.IGNORECASE)
+_COPIED_FENCE = re.compile(r"\[?" + re.escape(INJECTION_NOTE.lstrip("[")) + r'\s*"[^"]*"\]?', re.IGNORECASE)
 
 Similarity = Callable[[str, Sequence[str]], float]  # answer sentence vs cited sentences -> best cosine
 
@@ -95,7 +95,11 @@ def repeats_example(claim: str, examples: Sequence[str], share: float = 0.6) -> 
     tokens = content_tokens(claim)
     if not tokens:
         return False
-    return any(sum(t in set(content_tokens(e)) for t in tokens) >= share * len(tokens) for e in examples)
+    for example in examples:
+        known = set(content_tokens(example))
+        if sum(t in known for t in tokens) >= share * len(tokens):
+            return True
+    return False
 
 
 def answers_the_form(question: str, claims: Sequence[str]) -> bool:
@@ -142,7 +146,7 @@ def verify_answer(
             if REFUSAL.lower().rstrip(".") not in sentence.lower():
                 kept.append((MARKER.sub("", sentence).strip(), []))
             continue
-        claim = _COPIED_FENCE.sub("", MARKER.sub("", sentence)).strip().lstrip("[").strip()
+        claim = _COPIED_FENCE.sub("", MARKER.sub("", sentence)).strip()
         if not content_tokens(claim):  # bare punctuation or markers: no claim to check
             continue
         if repeats_example(claim, examples):
