@@ -104,6 +104,7 @@ class Pipeline:
                 self.embed_model,
                 self.settings.top_k,
                 self.settings.candidate_k,
+                self.settings.keyword_weight,
                 query_embedding=self.scoring_embeddings.get_query_embedding,
             ),
         )

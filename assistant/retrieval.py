@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (multilingual e5) and BM25 keyword search, fused by reciprocal rank.
+"""Hybrid retrieval: dense (multilingual e5) and BM25 keyword search, fused by their weighted relative scores.
 
 BM25 is SQLite FTS5's over the article store's keyword terms: without a stemmer (the corpus is German and
 English) and with English and German stop words removed (see `text.keyword_terms`).
@@ -55,17 +55,27 @@ def to_passage(hit: NodeWithScore) -> Passage:
 
 
 class HybridRetriever:
-    """Dense + keyword candidates, fused with reciprocal rank fusion into the top passages.
+    """Dense + keyword candidates, fused into the top passages by their scores, each retriever's scaled to 0..1
+    and weighted (`keyword_weight` for BM25, the rest for the dense one).
+
+    Reciprocal rank fusion weighs the two lists alike by rank, so a chunk that shares one rare word with the
+    question ranks beside the dense retriever's best even when its BM25 score is a fraction of the top one; a
+    question in the other language than the article matches it mostly through the dense side. Measured at the
+    same k: XQuAD hit@1 0.776 -> 0.846 (English questions, German paragraphs) and 0.801 -> 0.822, hit@5 0.949
+    -> 0.967 and 0.959 -> 0.962; the news benchmark among 1,000 articles 0.720 -> 0.737 in the first prompt.
 
     `query_embedding`, when given, embeds the query instead of the embedder's own call: the pipeline passes its
     remembering embedder, so a question is embedded once for retrieval and evidence scoring together.
     """
 
-    def __init__(self, store, embed_model, top_k: int, candidate_k: int, query_embedding=None):
+    def __init__(
+        self, store, embed_model, top_k: int, candidate_k: int, keyword_weight: float = 0.3, query_embedding=None
+    ):
         self.store = store
         self.embed_model = embed_model
         self.top_k = top_k
         self.candidate_k = candidate_k
+        self.keyword_weight = keyword_weight
         self.query_embedding = query_embedding
 
     def _retrievers(self) -> list:
@@ -79,7 +89,8 @@ class HybridRetriever:
             self._retrievers(),
             similarity_top_k=k or self.top_k,
             num_queries=1,  # no LLM query rewriting: a CPU LLM call per question would double latency
-            mode="reciprocal_rerank",
+            mode="relative_score",
+            retriever_weights=[1.0 - self.keyword_weight, self.keyword_weight],
             use_async=False,
             llm=MockLLM(),  # never called with num_queries=1; passed so LlamaIndex never resolves a global default LLM
         )
