@@ -73,7 +73,7 @@ NUMBER_WORDS = {
 }
 # Words that give an amount without digits ("two dozen", "half of them", "Hunderte", "Millionen").
 _AMOUNT = re.compile(
-    r"\b(hundred|thousand|million|billion|dozen|half|hundert\w*|tausend\w*|million\w*|milliard\w*|dutzend\w*|hälfte)\b"
+    r"\b((hundred|thousand|million|billion|dozen)s?|half|hundert\w*|tausend\w*|million\w*|milliard\w*|dutzend\w*|hälfte)\b"
 )
 _TIME = re.compile(
     r"\b(today|yesterday|tomorrow|tonight|morning|evening|night|week|weekend|month|year|ago|"

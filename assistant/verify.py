@@ -111,10 +111,15 @@ def answers_the_form(question: str, claims: Sequence[str]) -> bool:
 
 
 def evidence_adds(claim: str, sources: Sequence[str], question: str) -> bool:
-    """Some word or number of the claim that the question did not already hold stands in the sources."""
+    """Some word or number of the claim that the question did not already hold stands in the sources. Numbers
+    count in either language and as words ("drei Monate" adds the "three months" of an English source), so a
+    translated answer is not taken for a restated question."""
     asked = set(content_tokens(question))
-    known = set(content_tokens(" ".join(sources)))
-    return any(t in known for t in content_tokens(claim) if t not in asked)
+    source_text = " ".join(sources)
+    known = set(content_tokens(source_text))
+    if any(t in known for t in content_tokens(claim) if t not in asked):
+        return True
+    return bool((numbers(claim, words=True) - numbers(question, words=True)) & numbers(source_text, words=True))
 
 
 def verify_answer(

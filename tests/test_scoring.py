@@ -150,6 +150,7 @@ def test_amounts_and_times_in_words_count():
     from assistant.text import has_amount, has_time
 
     assert has_amount("zwei Kräne") and has_amount("Hunderte Fans") and has_amount("14 cranes")
+    assert has_amount("it wounded hundreds") and has_amount("thousands of fans came")
     assert not has_amount("the mayor said so")
     assert has_time("am Dienstag") and has_time("in March") and has_time("im Jänner") and has_time("2019")
     assert not has_time("the mayor said so")

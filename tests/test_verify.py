@@ -63,6 +63,15 @@ def test_restating_the_question_is_not_support():
     assert result.text == ""
 
 
+def test_a_number_translated_from_the_evidence_is_something_it_adds():
+    # every other word of the German claim restates the question; "drei" is the English source's "three"
+    loan = [Evidence("en2", "T", "The league will extend the striker's loan for three months.", 0, 58, 0.9, "en", "")]
+    question = "Um wie viele Monate verlängert die Liga die Leihe des Stürmers?"
+    kept = check("Die Liga verlängert die Leihe des Stürmers um drei Monate [1].", question, evidence=loan)
+    assert kept.used == [0]
+    assert check("Die Liga verlängert die Leihe des Stürmers um Monate [1].", question, evidence=loan).text == ""
+
+
 def test_refusal_phrase_and_articles_do_not_say_are_refusals():
     assert check(REFUSAL).refused
     assert check("The articles do not say that Britney has a manager.").refused
