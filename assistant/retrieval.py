@@ -68,9 +68,7 @@ class HybridRetriever:
     remembering embedder, so a question is embedded once for retrieval and evidence scoring together.
     """
 
-    def __init__(
-        self, store, embed_model, top_k: int, candidate_k: int, keyword_weight: float = 0.3, query_embedding=None
-    ):
+    def __init__(self, store, embed_model, top_k: int, candidate_k: int, keyword_weight: float, query_embedding=None):
         self.store = store
         self.embed_model = embed_model
         self.top_k = top_k
