@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from llama_index.core.llms import ChatMessage
 
@@ -14,7 +14,7 @@ from .evidence import INJECTION_NOTE, Evidence, addresses_the_model
 from .memory import release_freed_memory
 from .prompts import REFUSAL
 from .retrieval import Passage
-from .text import CONTROL, MARKER, sentence_spans
+from .text import CONTROL, MARKER, question_parts, sentence_spans
 from .verify import is_refusal, quote_is_verbatim
 
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
@@ -33,6 +33,9 @@ REASONS = {
         "de": "Die Antwort ließ sich nicht an den Artikeln belegen.",
     },
 }
+
+# Said of one part of a question asked in parts when the articles answer the other part but not this one.
+PART_UNANSWERED = {"en": 'The articles do not answer "{part}"', "de": "Die Artikel beantworten nicht: „{part}“"}
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -155,9 +158,10 @@ def _could_become_refusal(text: str) -> bool:
 def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[str | Answer]:
     """Yield the answer's text deltas as the LLM writes them, then the verified Answer (always last).
 
-    retrieve and select evidence ─► for each evidence prompt, best first: generate ─► verify ─► stop at the
-    first answer that survives verification; none ─► abstain. Deltas are held back while the text could still
-    be the refusal, so a caller never sees a refusal that a later prompt overturns.
+    split into parts ("..., and how ...?") ─► for each part: retrieve and select evidence ─► for each evidence
+    prompt, best first: generate ─► verify ─► stop at the first answer that survives verification; none ─►
+    abstain ─► join the parts' answers. Deltas are held back while the text could still be the refusal, so a
+    caller never sees a refusal that a later prompt overturns.
     """
     try:
         yield from _stream_answer(pipeline, question, history)
@@ -166,6 +170,8 @@ def stream_answer(pipeline, question: str, history: History = ()) -> Iterator[st
 
 
 def _stream_answer(pipeline, question: str, history: History) -> Iterator[str | Answer]:
+    """A question that asks two things is answered a part at a time, each part searched and answered as a
+    follow-up of the parts before it, then joined: a small model shown evidence for both halves answered one."""
     settings = pipeline.settings
     question = clean_question(question, settings.max_question_chars)
     language = detect_question_language(question)
@@ -175,6 +181,57 @@ def _stream_answer(pipeline, question: str, history: History) -> Iterator[str | 
         raise AssistantError(
             f"the index in {settings.index_dir} is empty: run `assistant index` or add an article in the chat's Corpus panel"
         )
+    parts = question_parts(question)
+    if len(parts) == 1:
+        yield from _answer_part(pipeline, question, language, history)
+        return
+    answers: list[Answer] = []
+    earlier, streamed = list(history), False
+    for part in parts:
+        gap = " " if streamed else ""
+        for item in _answer_part(pipeline, part, language, earlier):
+            if isinstance(item, Answer):
+                answers.append(item)
+            else:
+                yield gap + item
+                gap, streamed = "", True
+        earlier.append((part, answers[-1].text))
+    yield join_parts(question, language, parts, answers)
+
+
+def join_parts(question: str, language: str, parts: Sequence[str], answers: Sequence[Answer]) -> Answer:
+    """One Answer from the answers to a question's parts: their texts in order with the markers renumbered onto
+    one list of citations (a quote two parts cite is listed once), and a part the articles do not answer named
+    as such. Declined only when every part was."""
+    timings = {key: sum(a.timings.get(key, 0.0) for a in answers) for key in ("retrieval_s", "generation_s", "total_s")}
+    searched = [p for a in answers for p in a.searched]
+    evidence = [e for a in answers for e in a.evidence]
+    draft = "\n---\n".join(a.draft for a in answers if a.draft)
+    if all(a.abstained for a in answers):
+        return replace(
+            answers[0], question=question, searched=searched, evidence=evidence, timings=timings, draft=draft
+        )
+    texts: list[str] = []
+    citations: list[Citation] = []
+    spans: list[tuple[str, int, int]] = []
+    for part, result in zip(parts, answers):
+        if result.abstained:
+            texts.append(PART_UNANSWERED[language].format(part=part))
+            continue
+        numbers = []
+        for c in result.citations:
+            if (c.doc_id, c.start, c.end) not in spans:
+                spans.append((c.doc_id, c.start, c.end))
+                citations.append(c)
+            numbers.append(spans.index((c.doc_id, c.start, c.end)) + 1)
+        renumber = lambda m: m.group().replace(f"[{m.group(1)}]", f"[{numbers[int(m.group(1)) - 1]}]")  # noqa: E731
+        text = MARKER.sub(renumber, result.text)
+        if text not in texts:  # the small model at times answers the second part with the first part's answer
+            texts.append(text)
+    return Answer(question, " ".join(texts), citations, False, language, "", searched, evidence, timings, draft)
+
+
+def _answer_part(pipeline, question: str, language: str, history: History) -> Iterator[str | Answer]:
     started = time.perf_counter()
     selection = pipeline.selector.select(question, history)
     timings = {"retrieval_s": time.perf_counter() - started, "generation_s": 0.0}

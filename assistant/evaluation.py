@@ -26,7 +26,7 @@ from .llm import uncached_prompt_tokens
 from .models import embed_dtype_name
 from .settings import Settings
 from .suites import Suite, materialise
-from .text import content_tokens
+from .text import content_tokens, question_parts
 
 LLM_CHOICES = ("all", "ci", "none")
 
@@ -51,31 +51,36 @@ def _share(rows: list[dict], key: str, where=lambda r: True) -> float | None:
 def offline_row(pipeline, case: Case) -> dict:
     """The no-LLM stages for one case: what retrieval finds and what the prompts would offer."""
     history = [(q, "") for q in case.history]
-    selection = pipeline.selector.select(case.question, history)
-    first = selection.batches[0] if selection.batches else []
-    every = [e for batch in selection.batches for e in batch]
+    selections = []
+    for part in question_parts(case.question):  # as the answer searches them: each after the parts before it
+        selections.append(pipeline.selector.select(part, history))
+        history = [*history, (part, "")]
+    passages = [p for s in selections for p in s.passages]
+    first = [e for s in selections if s.batches for e in s.batches[0]]
+    every = [e for s in selections for batch in s.batches for e in batch]
     answerable = bool(case.evidence)
     return {
         "id": case.id,
         "kind": case.kind,
         "language": case.language,
         "question": case.question,
-        "retrieval_recall": scoring.evidence_found(case.evidence, selection.passages) if answerable else None,
+        "retrieval_recall": scoring.evidence_found(case.evidence, passages) if answerable else None,
         "candidate_first": scoring.evidence_found(case.evidence, first) if answerable else None,
         "candidate_any": scoring.evidence_found(case.evidence, every) if answerable else None,
         "word_overlap": scoring.word_overlap(case.question, case.evidence, content_tokens) if answerable else None,
-        "prompts": len(selection.batches),
+        "prompts": sum(len(s.batches) for s in selections),
     }
 
 
 def uncached_tokens(pipeline, case: Case, history) -> int | None:
     """Tokens of the first prompt that llama.cpp's cache does not already hold (all but the constant system
     prompt); None for a server backend, whose tokenizer is not at hand."""
-    selection = pipeline.selector.select(case.question, history)
+    question = question_parts(case.question)[0]  # a question asked in parts starts with its first
+    selection = pipeline.selector.select(question, history)
     if not selection.batches:
         return None
     language = detect_question_language(case.question)
-    messages = build_messages(pipeline.prompts, selection.batches[0], case.question, language, history)
+    messages = build_messages(pipeline.prompts, selection.batches[0], question, language, history)
     return uncached_prompt_tokens(pipeline.llm, messages)
 
 

@@ -114,6 +114,32 @@ def numbers(text: str, words: bool = False) -> set[str]:
     return found
 
 
+# ---------------------------------------------------------------- questions
+# "..., and how ..." / "..., und wie viele ...": a second question joined to the first. The joining word must be
+# followed by a question word (perhaps after a preposition: "and over how many years", "und mit wie vielen"), so
+# "Anna and Tom" or "und die Grünen" never split a question.
+_QUESTION_WORD = (
+    r"(?:who|whom|whose|what|when|where|which|why|how|"
+    r"wer|wem|wen|wessen|was|wann|wo|woher|wohin|wie|welche[mnrs]?|warum|weshalb|wieso|"
+    r"wo(?:für|mit|durch|rüber|von|zu|gegen|rin|ran|rauf|raus))"
+)
+_PREPOSITION = (
+    r"(?:(?:in|at|on|for|from|by|over|with|to|of|since|about|after|before|"
+    r"mit|von|um|seit|für|an|auf|bei|nach|aus|zu|gegen|unter|vor|über)\s+)?"
+)
+_SECOND_QUESTION = re.compile(rf",?\s+(?:and|und)\s+(?={_PREPOSITION}{_QUESTION_WORD}\b)", re.IGNORECASE)
+_MIN_PART_WORDS = 4  # "In which book, and in what year, did she argue ...?" is one question, not two
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question joins with "and"/"und", each as a question of its own ("Wie viel hat Uber für
+    Otto bezahlt, und wie hoch wird Uber bewertet?" gives both halves); a single question comes back alone."""
+    pieces = [p.strip().rstrip("?").strip() for p in _SECOND_QUESTION.split(question)]
+    if len(pieces) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in pieces):
+        return [question]
+    return [f"{p[0].upper()}{p[1:]}?" for p in pieces]
+
+
 # ---------------------------------------------------------------- sentences
 # NLTK's Punkt finds the sentence ends; line breaks always end a sentence (captions and one-line paragraphs are
 # common in news files). Offsets are exact: for every span, text[start:end] is the sentence.

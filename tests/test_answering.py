@@ -133,3 +133,35 @@ def test_worked_examples_are_earlier_turns_and_the_question_comes_last(tmp_path)
     assert messages[-1].content.endswith("Question: How much did the harbour cost?\nAnswer in English.")
     other = build_messages(prompts, evidence, "Wer baute den Hafen?", "de", ())
     assert [m.content for m in other[:-1]] == [m.content for m in messages[:-1]]  # a constant, cached prefix
+
+
+def test_a_question_asking_two_things_is_answered_a_part_at_a_time(tmp_path):
+    def respond(prompt):
+        asked = prompt.rsplit("Question:", 1)[-1]
+        if "harbour" in asked:
+            return answer_from(COST, "The harbour cost 40 million euros")(prompt)
+        return answer_from("1998", "Der Bahnhof wurde 1998 gebaut")(prompt)
+
+    pipeline = indexed(tmp_path, respond)
+    result = answer("How much did the harbour cost, and when was the Bahnhof built?", pipeline=pipeline)
+    assert not result.abstained and len(pipeline.llm.prompts) == 2
+    assert result.text == "The harbour cost 40 million euros [1]. Der Bahnhof wurde 1998 gebaut [2]."
+    assert ["40 million" in result.citations[0].quote, "1998" in result.citations[1].quote] == [True, True]
+    assert "How much did the harbour cost?" in pipeline.llm.prompts[1]  # the second part follows the first
+
+
+def test_a_part_the_articles_do_not_answer_is_named_and_a_repeated_answer_said_once(tmp_path):
+    def respond(prompt):
+        if "harbour" in prompt.rsplit("Question:", 1)[-1]:
+            return answer_from(COST, "The harbour cost 40 million euros")(prompt)
+        return REFUSAL
+
+    pipeline = indexed(tmp_path, respond)
+    result = answer("How much did the harbour cost, and who built the lighthouse?", pipeline=pipeline)
+    assert not result.abstained and len(result.citations) == 1
+    assert (
+        result.text == 'The harbour cost 40 million euros [1]. The articles do not answer "Who built the lighthouse?"'
+    )
+    repeated = indexed(tmp_path / "again", answer_from(COST, "The harbour cost 40 million euros"))
+    result = answer("How much did the harbour cost, and how much did the city pay?", pipeline=repeated)
+    assert result.text == "The harbour cost 40 million euros [1]." and len(result.citations) == 1
