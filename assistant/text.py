@@ -132,8 +132,8 @@ _MIN_PART_WORDS = 4  # "In which book, and in what year, did she argue ...?" is 
 
 
 def question_parts(question: str) -> list[str]:
-    """The questions a question joins with "and"/"und", each as a question of its own ("Wie viel hat Uber für
-    Otto bezahlt, und wie hoch wird Uber bewertet?" gives both halves); a single question comes back alone."""
+    """The questions a question joins with "and"/"und", each as a question of its own ("Wie viel hat die Reederei
+    für das Schiff bezahlt, und wie hoch wird sie bewertet?" gives both halves); a single question comes back alone."""
     pieces = [p.strip().rstrip("?").strip() for p in _SECOND_QUESTION.split(question)]
     if len(pieces) < 2 or any(len(p.split()) < _MIN_PART_WORDS for p in pieces):
         return [question]
