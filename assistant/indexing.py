@@ -68,20 +68,17 @@ def to_document(article: Article) -> Document:
     )
 
 
-def read_corpus(paths: list[Path], max_bytes: int) -> tuple[list[Article], list[Skipped]]:
-    """Articles under `paths`, each file once (overlapping folders or a symlink can lead to a file twice)."""
-    articles: dict[str, Article] = {}
+def corpus_files(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """The article files under `paths`, each once (overlapping folders or a symlink can lead to a file twice).
+    Only names: the files are read one at a time while indexing, so memory does not grow with the corpus."""
+    files: dict[str, Path] = {}
     skipped: list[Skipped] = []
     for found in find_article_files(paths):
         if isinstance(found, Skipped):
             skipped.append(found)
-        elif doc_id_for(found) not in articles:
-            result = read_article(found, max_bytes)
-            if isinstance(result, Skipped):
-                skipped.append(result)
-            else:
-                articles[result.doc_id] = result
-    return list(articles.values()), skipped
+        else:
+            files.setdefault(doc_id_for(found), found)
+    return list(files.values()), skipped
 
 
 def _under(source: str, roots: list[Path]) -> bool:
@@ -92,11 +89,15 @@ def _under(source: str, roots: list[Path]) -> bool:
 
 def index_paths(pipeline, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
     """Add and update the articles under `paths`, and remove those whose files under `paths` are gone; articles
-    from other places stay. The folders among `paths` are remembered, so a bare `assistant index` refreshes them."""
+    from other places stay. The folders among `paths` are remembered, so a bare `assistant index` refreshes them.
+
+    Articles stream through: each file is read, compared by hash with what the index holds, and a changed one
+    waits in a batch of `index_batch` that is embedded and committed before the next files are read. Progress
+    counts the files looked at."""
     store, settings = pipeline.store, pipeline.settings
     roots = [path.resolve() for path in paths]
     report = IndexReport()
-    articles, report.skipped = read_corpus(roots, settings.max_article_bytes)
+    files, report.skipped = corpus_files(roots)
     with store.write_lock() as interrupted:
         store.record_manifest()  # before the first change, so a killed first run leaves a labelled index
         manifest.remember_folders(store.dir, [root for root in roots if root.is_dir()])
@@ -105,38 +106,59 @@ def index_paths(pipeline, paths: list[Path], *, progress: Progress | None = None
                 store.vector_store.delete(doc_id)
                 report.orphans_removed += 1
         known = store.article_hashes()
-        wanted = {a.doc_id: to_document(a) for a in articles}
+        seen: set[str] = set()
+        batch: list[Document] = []
+        ingest = None
+
+        def commit() -> None:
+            nonlocal ingest
+            if ingest is None:  # the embedder loads only when there is something to embed
+                ingest = IngestionPipeline(
+                    transformations=[SentenceChunker(chunk_chars=settings.chunk_chars), pipeline.embed_model],
+                    vector_store=store.vector_store,
+                    disable_cache=True,  # the hashes already skip unchanged articles; a cache would hold every node
+                )
+            for document in batch:
+                if document.doc_id in known:  # its older chunks leave before the new ones arrive
+                    store.vector_store.delete(document.doc_id)
+            store.save_articles(batch, ingest.run(documents=batch))
+            batch.clear()
+            release_freed_memory()  # the embedder's buffers, fragmented by each batch's shapes (memory.py)
+
+        if progress:
+            progress(0, len(files))
+        for done, path in enumerate(files, 1):
+            article = read_article(path, settings.max_article_bytes)
+            if isinstance(article, Skipped):
+                report.skipped.append(article)
+                continue
+            seen.add(article.doc_id)
+            document = to_document(article)
+            if known.get(document.doc_id) == document.hash:
+                report.unchanged += 1
+                continue
+            (report.updated if document.doc_id in known else report.added).append(document.doc_id)
+            batch.append(document)
+            if len(batch) >= settings.index_batch:
+                commit()
+                if progress:
+                    progress(done, len(files))
+        if batch:
+            commit()
+        if progress:
+            progress(len(files), len(files))
         present = [root for root in roots if root.exists()]
         report.removed = sorted(
             doc_id
             for doc_id, source in store.article_sources().items()
-            if doc_id not in wanted and _under(source, present)
+            if doc_id not in seen and _under(source, present)
         )
-        todo = [d for d in wanted.values() if known.get(d.doc_id) != d.hash]
-        report.unchanged = len(wanted) - len(todo)
-        report.added = sorted(d.doc_id for d in todo if d.doc_id not in known)
-        report.updated = sorted(d.doc_id for d in todo if d.doc_id in known)
         if report.removed:
             store.forget_articles(report.removed)
             for doc_id in report.removed:
                 store.vector_store.delete(doc_id)
-        if todo:  # the embedder loads only when there is something to embed
-            ingest = IngestionPipeline(
-                transformations=[SentenceChunker(chunk_chars=settings.chunk_chars), pipeline.embed_model],
-                vector_store=store.vector_store,
-                disable_cache=True,  # the hashes already skip unchanged articles; a cache would hold every node
-            )
-            if progress:
-                progress(0, len(todo))
-            for first in range(0, len(todo), settings.index_batch):
-                batch = todo[first : first + settings.index_batch]
-                for document in batch:
-                    if document.doc_id in known:  # its older chunks leave before the new ones arrive
-                        store.vector_store.delete(document.doc_id)
-                store.save_articles(batch, ingest.run(documents=batch))
-                release_freed_memory()  # the embedder's buffers, fragmented by each batch's shapes (memory.py)
-                if progress:
-                    progress(min(first + settings.index_batch, len(todo)), len(todo))
+        report.added.sort()
+        report.updated.sort()
         report.articles = len(store.article_hashes())
         report.chunks = store.chunk_count()
     return report
