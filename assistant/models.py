@@ -302,11 +302,8 @@ def query_encoder_words(settings: Settings) -> Path:
 def weights_fingerprint(folder: Path) -> list:
     """The weight files of a sentence-transformers folder with their sizes and times: a rebuilt or replaced
     embedder makes its ONNX export stale."""
-    return sorted(
-        [str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns]
-        for f in folder.rglob("*")
-        if f.suffix in (".safetensors", ".bin") and f.is_file()
-    )
+    files = [f for f in folder.rglob("*") if f.suffix in (".safetensors", ".bin") and f.is_file()]
+    return sorted([str(f.relative_to(folder)), (stat := f.stat()).st_size, stat.st_mtime_ns] for f in files)
 
 
 def _query_encoder_marker(settings: Settings) -> dict:
