@@ -480,21 +480,32 @@ def haystack_distractors(benchmark: Path) -> list[tuple[str, str]]:
     return rows
 
 
+# The index command, printing its own peak memory as it exits (memory.print_peak_rss says why not getrusage).
+_INDEX_CHILD = (
+    "import atexit\n"
+    "from assistant.memory import print_peak_rss\n"
+    "atexit.register(print_peak_rss)\n"
+    "from assistant.cli import main\n"
+    "main()"
+)
+
+
 def _build_in_child(settings: Settings, index_dir: Path, folders: list[Path]) -> dict:
     """`assistant index FOLDERS` in a child process (as a user runs it), with its own peak RSS."""
+    from .memory import PEAK_MARK
+
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_EMBED_DTYPE": embed_dtype_name(settings)}
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-c", "from assistant.cli import main; main()", "index", *map(str, folders)],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", _INDEX_CHILD, "index", *map(str, folders)], env=env, stdout=subprocess.PIPE, text=True
     )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
         raise AssistantError(f"building the haystack index failed: {output.strip().splitlines()[-1:]}")
-    return {"build_s": time.perf_counter() - started, "build_peak_rss_mb": usage.ru_maxrss / 1024}
+    marked = [line.split()[-1] for line in output.splitlines() if line.startswith(PEAK_MARK)]
+    peak_kib = int(marked[-1]) if marked else usage.ru_maxrss
+    return {"build_s": time.perf_counter() - started, "build_peak_rss_mb": peak_kib / 1024}
 
 
 def _haystack_figures(pipeline, cases) -> dict:

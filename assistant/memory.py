@@ -30,3 +30,19 @@ def release_freed_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+PEAK_MARK = "peak resident KiB:"
+
+
+def print_peak_rss() -> None:
+    """Print this process's own peak resident memory (Linux's VmHWM) as one marked line. A parent that reads it
+    learns what the child itself used: getrusage's ru_maxrss for a child started by fork and exec also counts the
+    parent's pages the child held until its exec, so a large parent inflates it."""
+    try:
+        with open("/proc/self/status") as status:
+            peak = next((line.split()[1] for line in status if line.startswith("VmHWM")), None)
+    except OSError:  # no /proc (macOS): the parent falls back to getrusage
+        return
+    if peak is not None:
+        print(f"{PEAK_MARK} {peak}", flush=True)

@@ -21,3 +21,25 @@ def test_freed_heap_blocks_behind_a_live_one_are_returned():
     assert release_freed_memory()
     assert before - _rss_mb() > 100
     del pinned
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak from /proc")
+def test_a_child_reports_its_own_peak_not_the_parents_pages():
+    """getrusage's ru_maxrss for a child started by fork and exec counts the parent's resident pages; the child's
+    own marked line does not (a 400 MB parent, a child that uses a few dozen MB)."""
+    import resource
+    import subprocess
+    import sys
+
+    from assistant.memory import PEAK_MARK
+
+    ballast = bytearray(400 * 2**20)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page: resident
+    code = "import atexit\nfrom assistant.memory import print_peak_rss\natexit.register(print_peak_rss)"
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    output = child.stdout.read()
+    child.wait()
+    own_mb = int(next(line for line in output.splitlines() if line.startswith(PEAK_MARK)).split()[-1]) / 1024
+    assert own_mb < 200
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 > 400
+    del ballast
